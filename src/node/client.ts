@@ -1,0 +1,191 @@
+/**
+ * One client connection: its socket, request parser, protocol state and
+ * pending output.
+ *
+ * Request path: socket 'data' → `#onData` feeds the parser and pulls commands
+ * one at a time into `processCommand` (./dispatch.ts), which appends each reply
+ * to `#out`; when the chunk is used up, `flush` writes everything produced for
+ * it in one socket write. A blocked client (BLPOP, CLIENT PAUSE) stops pulling
+ * until `unblock`, so pipelined commands after it wait their turn, as in Redis.
+ */
+import type { Socket } from 'node:net';
+import type { Database } from './keyspace.js';
+import { encodeReply, type Protocol, type Reply } from './resp/reply.js';
+import { ProtocolError, RequestParser } from './resp/request-parser.js';
+import type { Server } from './server.js';
+import { processCommand } from './dispatch.js';
+
+/** Output buffered beyond this makes us stop reading from the client until it drains. */
+const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+
+/** A command queued inside MULTI. */
+export interface QueuedCommand {
+  readonly args: string[];
+}
+
+export class Client {
+  readonly id: number;
+  readonly server: Server;
+  readonly socket: Socket;
+  readonly parser: RequestParser;
+  /** `ip:port` of the peer and of our side, for CLIENT LIST. */
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAt: number;
+
+  db: Database;
+  proto: Protocol = 2;
+  name = '';
+  libName = '';
+  libVer = '';
+  #authenticated: boolean;
+  /** Unix ms of the last command, for CLIENT LIST idle= and `timeout`. */
+  lastInteraction: number;
+  lastCommand = 'NULL';
+
+  /** Commands queued by MULTI, or null outside a transaction. */
+  multi: QueuedCommand[] | null = null;
+  /** A command was rejected while queueing: EXEC must answer EXECABORT. */
+  multiFailed = false;
+  /** A watched key changed: EXEC must answer a null array. */
+  watchDirty = false;
+  /** Keys this client WATCHes, as `db:key` pairs (see ./watch.ts). */
+  watching: { db: Database; key: string }[] = [];
+
+  /** CLIENT REPLY: `skip` suppresses one reply, `off` all until `on`. */
+  replyMode: 'on' | 'off' | 'skip' = 'on';
+  /** Set while a command is blocked; cleared by `unblock`. */
+  blocked: { reason: string; cancel: () => void } | undefined;
+  /** One-shot ASKING flag (cluster). */
+  asking = false;
+  /** READONLY mode on a replica (cluster). */
+  readonlyMode = false;
+  /** True for MONITOR clients. */
+  monitor = false;
+  /** CLIENT NO-EVICT. */
+  noEvict = false;
+  closeAfterReply = false;
+  closed = false;
+
+  #out = '';
+
+  constructor(server: Server, id: number, socket: Socket, db: Database, authenticated: boolean) {
+    this.server = server;
+    this.id = id;
+    this.socket = socket;
+    this.db = db;
+    this.#authenticated = authenticated;
+    this.parser = new RequestParser(server.config.getNumber('proto-max-bulk-len'));
+    this.parser.unauthenticated = !authenticated;
+    this.createdAt = this.lastInteraction = server.clock.now();
+    this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => {
+      if (!this.closed && this.socket.isPaused()) this.socket.resume();
+    });
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get authenticated(): boolean {
+    return this.#authenticated;
+  }
+  set authenticated(v: boolean) {
+    this.#authenticated = v;
+    this.parser.unauthenticated = !v;
+  }
+
+  /** Database index selected by this client. */
+  get dbIndex(): number {
+    return this.db.id;
+  }
+
+  /** Bytes of output produced and not yet handed to the socket, plus the socket's own buffer. */
+  get outputBytes(): number {
+    return this.#out.length + (this.socket.writableLength ?? 0);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.server.stats.netInputBytes += chunk.length;
+    this.parser.feed(chunk);
+    if (this.parser.bufferedBytes > this.server.config.getNumber('client-query-buffer-limit')) {
+      this.server.log('warning', `Closing client id=${this.id} addr=${this.addr}: query buffer exceeds client-query-buffer-limit`);
+      this.close();
+      return;
+    }
+    this.processInput();
+    this.flush();
+  }
+
+  /** Executes buffered commands until input runs out, the client blocks, or it must close. */
+  processInput(): void {
+    while (!this.closed && this.blocked === undefined && !this.closeAfterReply) {
+      const r = this.parser.next();
+      if (r === null) return;
+      if (r instanceof ProtocolError) {
+        this.server.log('verbose', `Protocol error from client id=${this.id} addr=${this.addr}: ${r.message}`);
+        this.server.countError(r.message);
+        this.#out += '-' + r.message + '\r\n';
+        this.closeAfterReply = true;
+        return;
+      }
+      processCommand(this, r);
+    }
+  }
+
+  /** Appends a reply, honouring CLIENT REPLY OFF/SKIP. */
+  reply(reply: Reply): void {
+    if (this.replyMode !== 'on') {
+      if (this.replyMode === 'skip') this.replyMode = 'on';
+      return;
+    }
+    this.#out += encodeReply(reply, this.proto);
+  }
+
+  /** Appends already-encoded bytes (latin1), regardless of CLIENT REPLY (pushes, MONITOR). */
+  writeRaw(bytes: string): void {
+    this.#out += bytes;
+  }
+
+  /** Hands pending output to the socket in one write; closes if asked to after replying. */
+  flush(): void {
+    if (this.closed) return;
+    if (this.#out.length !== 0) {
+      const out = this.#out;
+      this.#out = '';
+      this.server.stats.netOutputBytes += out.length;
+      this.socket.write(out, 'latin1');
+      if (this.socket.writableLength > OUTPUT_HIGH_WATER && !this.socket.isPaused()) this.socket.pause();
+    }
+    if (this.closeAfterReply) {
+      this.closed = true;
+      this.socket.end();
+      this.server.removeClient(this);
+    }
+  }
+
+  /** Ends a blocked state and goes on with any pipelined input. `reply` is sent first. */
+  unblock(reply?: Reply): void {
+    if (this.blocked === undefined) return;
+    this.blocked = undefined;
+    if (reply !== undefined) this.reply(reply);
+    this.processInput();
+    this.server.queueFlush(this);
+  }
+
+  /** Closes the connection at once, dropping pending output. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.blocked !== undefined) {
+      const b = this.blocked;
+      this.blocked = undefined;
+      b.cancel();
+    }
+    this.socket.destroy();
+    this.server.removeClient(this);
+  }
+}

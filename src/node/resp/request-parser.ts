@@ -1,0 +1,307 @@
+/**
+ * Incremental parser for client requests: RESP multibulk (`*<n>\r\n$<len>\r\n...`)
+ * and inline commands (`SET k v\n`), following Redis 7's networking.c.
+ *
+ * Why our own and not `redis-parser`: requests must be checked against Redis's
+ * limits as they arrive (multibulk count, bulk length, inline length, tighter
+ * limits before AUTH) with Redis's exact error texts, inline commands must be
+ * split with Redis's quoting rules, and arguments are produced directly as
+ * latin1 strings. `bench/parser.ts` measures it against redis-parser.
+ *
+ * The parser is pull-based: the connection `feed`s chunks and calls `next()`
+ * when it is ready for another command (a blocked client stops pulling).
+ * `next()` returns the arguments of one command, `null` when more bytes are
+ * needed, or a `ProtocolError` after which the connection must reply and close.
+ *
+ * Buffering: received chunks are only concatenated when they can complete
+ * something (a bulk body of known length, or a line once a CR/LF arrived),
+ * so a large value arriving in many small chunks is copied once, not once
+ * per chunk.
+ */
+
+/** Redis's PROTO_INLINE_MAX_SIZE: longest inline command or header line. */
+export const INLINE_MAX_SIZE = 64 * 1024;
+/** Redis 7.0's limit on the number of arguments of one multibulk request. */
+export const MULTIBULK_MAX = 1024 * 1024;
+/** Limits applied before a client has authenticated (CVE-2021-32675). */
+const UNAUTH_MULTIBULK_MAX = 10;
+const UNAUTH_BULK_MAX = 16384;
+
+const EMPTY = Buffer.alloc(0);
+const CR = 13;
+const LF = 10;
+
+export class ProtocolError {
+  /** `message` is the error text without the leading `-`, e.g. `ERR Protocol error: ...`. */
+  constructor(readonly message: string) {}
+}
+
+interface Latin1Buffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
+export class RequestParser {
+  /** `proto-max-bulk-len`: longest bulk argument accepted. */
+  maxBulkLen: number;
+  /** True while the client must authenticate first: Redis's tighter limits apply. */
+  unauthenticated = false;
+
+  #buf: Buffer = EMPTY;
+  #pos = 0;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #pendingHasNewline = false;
+  /** Bytes needed from `#pos` before a bulk body can complete; 0 while waiting for a line. */
+  #need = 0;
+  /** Arguments still to read in the current multibulk request; 0 when between requests. */
+  #argsLeft = 0;
+  #args: string[] = [];
+  /** Length of the bulk being read, or -1 when its `$` header is next. */
+  #bulkLen = -1;
+
+  constructor(maxBulkLen: number) {
+    this.maxBulkLen = maxBulkLen;
+  }
+
+  /** Bytes received and not yet turned into arguments (Redis's query buffer length). */
+  get bufferedBytes(): number {
+    return this.#buf.length - this.#pos + this.#pendingBytes;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.#pendingBytes === 0 && this.#pos >= this.#buf.length) {
+      this.#buf = chunk;
+      this.#pos = 0;
+      return;
+    }
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (!this.#pendingHasNewline && (chunk.indexOf(CR) !== -1 || chunk.indexOf(LF) !== -1)) {
+      this.#pendingHasNewline = true;
+    }
+  }
+
+  /** Returns the next complete command, `null` if more input is needed, or a protocol error. */
+  next(): string[] | null | ProtocolError {
+    for (;;) {
+      this.#mergeIfUseful();
+      const buf = this.#buf;
+      if (this.#argsLeft === 0) {
+        if (this.#pos >= buf.length) return null;
+        if (buf[this.#pos] === 0x2a /* '*' */) {
+          const r = this.#readMultibulkHeader();
+          if (r !== true) return r;
+          if (this.#argsLeft === 0) continue; // `*0` or negative: empty request, skipped
+        } else {
+          const r = this.#readInline();
+          if (r === undefined) continue; // empty line
+          return r;
+        }
+      }
+      const r = this.#readBulks();
+      if (r !== true) return r;
+      const args = this.#args;
+      this.#args = [];
+      return args;
+    }
+  }
+
+  /** Concatenates pending chunks into `#buf` when that lets parsing progress. */
+  #mergeIfUseful(): void {
+    if (this.#pendingBytes === 0) return;
+    const avail = this.#buf.length - this.#pos;
+    const total = avail + this.#pendingBytes;
+    const useful = this.#need > 0 ? total >= this.#need : this.#pendingHasNewline || total > INLINE_MAX_SIZE;
+    if (!useful) return;
+    const parts = avail > 0 ? [this.#buf.subarray(this.#pos), ...this.#pending] : this.#pending;
+    this.#buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+    this.#pos = 0;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#pendingHasNewline = false;
+  }
+
+  #readMultibulkHeader(): true | null | ProtocolError {
+    const buf = this.#buf;
+    const cr = buf.indexOf(CR, this.#pos);
+    if (cr === -1 || cr + 1 >= buf.length) {
+      if (buf.length - this.#pos > INLINE_MAX_SIZE) return protocolError('too big mbulk count string');
+      this.#need = 0;
+      return null;
+    }
+    const n = parseLength(buf, this.#pos + 1, cr);
+    if (n === undefined || n > MULTIBULK_MAX) return protocolError('invalid multibulk length');
+    if (n > UNAUTH_MULTIBULK_MAX && this.unauthenticated) return protocolError('unauthenticated multibulk length');
+    this.#pos = cr + 2;
+    this.#argsLeft = n > 0 ? n : 0;
+    this.#bulkLen = -1;
+    if (n > 0) this.#args = new Array<string>();
+    return true;
+  }
+
+  /** Reads bulk arguments until the request is complete (true) or input runs out (null). */
+  #readBulks(): true | null | ProtocolError {
+    for (;;) {
+      const buf = this.#buf;
+      if (this.#bulkLen === -1) {
+        const cr = buf.indexOf(CR, this.#pos);
+        if (cr === -1 || cr + 1 >= buf.length) {
+          if (buf.length - this.#pos > INLINE_MAX_SIZE) return protocolError('too big bulk count string');
+          this.#need = 0;
+          return null;
+        }
+        if (buf[this.#pos] !== 0x24 /* '$' */) {
+          return protocolError(`expected '$', got '${String.fromCharCode(buf[this.#pos]!)}'`);
+        }
+        const len = parseLength(buf, this.#pos + 1, cr);
+        if (len === undefined || len < 0 || len > this.maxBulkLen) return protocolError('invalid bulk length');
+        if (len > UNAUTH_BULK_MAX && this.unauthenticated) return protocolError('unauthenticated bulk length');
+        this.#pos = cr + 2;
+        this.#bulkLen = len;
+      }
+      const len = this.#bulkLen;
+      if (buf.length - this.#pos < len + 2) {
+        this.#need = len + 2;
+        if (this.#pendingBytes > 0) {
+          this.#mergeIfUseful();
+          if (this.#buf !== buf) continue;
+        }
+        return null;
+      }
+      // Like Redis, the two bytes after the body are skipped without checking them.
+      this.#args.push((buf as Latin1Buffer).latin1Slice(this.#pos, this.#pos + len));
+      this.#pos += len + 2;
+      this.#bulkLen = -1;
+      this.#need = 0;
+      if (--this.#argsLeft === 0) return true;
+    }
+  }
+
+  /** Reads one inline command; `undefined` for an empty line. */
+  #readInline(): string[] | null | ProtocolError | undefined {
+    const buf = this.#buf;
+    const lf = buf.indexOf(LF, this.#pos);
+    if (lf === -1) {
+      if (buf.length - this.#pos > INLINE_MAX_SIZE) return protocolError('too big inline request');
+      this.#need = 0;
+      return null;
+    }
+    const end = lf > this.#pos && buf[lf - 1] === CR ? lf - 1 : lf;
+    const line = (buf as Latin1Buffer).latin1Slice(this.#pos, end);
+    this.#pos = lf + 1;
+    const args = splitArgs(line);
+    if (args === null) return protocolError('unbalanced quotes in request');
+    return args.length === 0 ? undefined : args;
+  }
+}
+
+function protocolError(detail: string): ProtocolError {
+  return new ProtocolError(`ERR Protocol error: ${detail}`);
+}
+
+/**
+ * Parses a decimal length from `buf[start..end)` as Redis's string2ll does:
+ * optional '-', no '+', no leading zeros, no spaces. Returns undefined if invalid.
+ */
+function parseLength(buf: Buffer, start: number, end: number): number | undefined {
+  if (start >= end || end - start > 20) return undefined;
+  let i = start;
+  let neg = false;
+  if (buf[i] === 0x2d) {
+    neg = true;
+    if (++i === end) return undefined;
+  }
+  if (buf[i] === 0x30) return end - i === 1 && !neg ? 0 : undefined;
+  let n = 0;
+  for (; i < end; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  if (n > Number.MAX_SAFE_INTEGER) return neg ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
+  return neg ? -n : n;
+}
+
+function isSpace(ch: number): boolean {
+  return ch === 0x20 || (ch >= 0x09 && ch <= 0x0d);
+}
+
+function hexValue(ch: number): number {
+  if (ch >= 0x30 && ch <= 0x39) return ch - 0x30;
+  if (ch >= 0x61 && ch <= 0x66) return ch - 0x61 + 10;
+  if (ch >= 0x41 && ch <= 0x46) return ch - 0x41 + 10;
+  return -1;
+}
+
+/**
+ * Splits an inline command line into arguments with Redis's sdssplitargs
+ * rules: whitespace separates; "double quotes" understand \n \r \t \b \a \\ \"
+ * and \xHH; 'single quotes' understand \'; a closing quote must be followed by
+ * whitespace or the end. Returns null for unbalanced quotes.
+ */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = [];
+  // Redis parses the line as a C string: a NUL byte ends it.
+  const nul = line.indexOf('\0');
+  const n = nul === -1 ? line.length : nul;
+  let i = 0;
+  for (;;) {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return out;
+    let inDq = false;
+    let inSq = false;
+    let cur = '';
+    for (;;) {
+      if (inDq) {
+        if (i >= n) return null;
+        const ch = line.charCodeAt(i);
+        if (ch === 0x5c && i + 3 < n && line.charCodeAt(i + 1) === 0x78) {
+          const hi = hexValue(line.charCodeAt(i + 2));
+          const lo = hexValue(line.charCodeAt(i + 3));
+          if (hi >= 0 && lo >= 0) {
+            cur += String.fromCharCode(hi * 16 + lo);
+            i += 4;
+            continue;
+          }
+        }
+        if (ch === 0x5c && i + 1 < n) {
+          const e = line[i + 1]!;
+          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
+          i += 2;
+          continue;
+        }
+        if (ch === 0x22) {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          i++;
+          break;
+        }
+        cur += line[i];
+        i++;
+      } else if (inSq) {
+        if (i >= n) return null;
+        const ch = line.charCodeAt(i);
+        if (ch === 0x5c && i + 1 < n && line.charCodeAt(i + 1) === 0x27) {
+          cur += "'";
+          i += 2;
+          continue;
+        }
+        if (ch === 0x27) {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          i++;
+          break;
+        }
+        cur += line[i];
+        i++;
+      } else {
+        if (i >= n) break;
+        const ch = line.charCodeAt(i);
+        if (ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09) break;
+        if (ch === 0x22) inDq = true;
+        else if (ch === 0x27) inSq = true;
+        else cur += line[i];
+        i++;
+      }
+    }
+    out.push(cur);
+  }
+}

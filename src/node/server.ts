@@ -1,0 +1,302 @@
+/**
+ * A Shardis node: owns the databases, the configuration, the listening
+ * sockets and the clients, and runs the periodic jobs (Redis's serverCron):
+ * active expiry and idle-client timeouts, `hz` times a second.
+ *
+ * Everything runs on the one JS thread, one command at a time: a command's
+ * handler runs to completion before the next command of any client starts,
+ * which gives Redis's atomicity without locks.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { appendFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { CommandSpec } from '../router/command-spec.js';
+import { Client } from './client.js';
+import { SYSTEM_CLOCK, type Clock } from './clock.js';
+import { Config } from './config.js';
+import type { RespError } from './errors.js';
+import { activeExpireCycle } from './expiry.js';
+import { Database } from './keyspace.js';
+import { SlowLog } from './slowlog.js';
+import { WatchRegistry } from './watch.js';
+
+/** Cluster-mode routing, installed by the cluster subsystem. */
+export interface ClusterRouting {
+  /** Returns the error to send instead of running the command, or null to run it here. */
+  route(c: Client, spec: CommandSpec, args: string[]): RespError | null;
+}
+
+export interface ServerStats {
+  connectionsReceived: number;
+  rejectedConnections: number;
+  commandsProcessed: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  expiredKeys: number;
+  evictedKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  totalErrorReplies: number;
+}
+
+export interface ServerOptions {
+  clock?: Clock;
+  /** Where log lines go; defaults to stdout (or `logfile`). */
+  logSink?: (line: string) => void;
+}
+
+const LOG_LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
+type LogLevel = Exclude<keyof typeof LOG_LEVELS, 'nothing'>;
+const LOG_MARKS: Record<LogLevel, string> = { debug: '.', verbose: '-', notice: '*', warning: '#' };
+
+export class Server {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly dbs: Database[];
+  readonly clients = new Map<number, Client>();
+  readonly watches = new WatchRegistry();
+  readonly slowlog: SlowLog;
+  readonly monitors = new Set<Client>();
+  readonly errorStats = new Map<string, number>();
+  readonly stats: ServerStats = {
+    connectionsReceived: 0,
+    rejectedConnections: 0,
+    commandsProcessed: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    expiredKeys: 0,
+    evictedKeys: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    totalErrorReplies: 0,
+  };
+  readonly runId = randomBytes(20).toString('hex');
+  readonly startTime: number;
+  /** Changes since the last save (Redis's `server.dirty`). */
+  dirty = 0;
+  lastSave: number;
+  /** Unset outside cluster mode. */
+  cluster: ClusterRouting | undefined;
+  /** False after DEBUG SET-ACTIVE-EXPIRE 0. */
+  activeExpireEnabled = true;
+  /** Port actually bound (differs from `port` when it was 0). */
+  port = 0;
+
+  #nextClientId = 1;
+  #listeners: NetServer[] = [];
+  #cron: NodeJS.Timeout | undefined;
+  #flushQueue = new Set<Client>();
+  #flushScheduled = false;
+  #logSink: (line: string) => void;
+
+  constructor(config: Config, opts: ServerOptions = {}) {
+    this.config = config;
+    this.clock = opts.clock ?? SYSTEM_CLOCK;
+    this.startTime = this.lastSave = this.clock.now();
+    this.slowlog = new SlowLog(config, this.clock);
+    this.#logSink = opts.logSink ?? defaultLogSink(config);
+    const hooks = {
+      now: () => this.clock.now(),
+      modified: (db: Database, key: string) => {
+        this.dirty++;
+        if (!this.watches.empty) this.watches.touched(db, key);
+      },
+      expired: () => {
+        this.stats.expiredKeys++;
+      },
+    };
+    this.dbs = [];
+    const n = config.getNumber('databases');
+    for (let i = 0; i < n; i++) this.dbs.push(new Database(i, hooks));
+  }
+
+  /** Writes a log line in Redis's format if `level` passes `loglevel`. */
+  log(level: LogLevel, message: string): void {
+    const configured = this.config.getString('loglevel') as keyof typeof LOG_LEVELS;
+    if (LOG_LEVELS[level] < LOG_LEVELS[configured]) return;
+    const d = new Date(this.clock.now());
+    const ts = `${String(d.getUTCDate()).padStart(2, '0')} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${d.toISOString().slice(11, 23)}`;
+    this.#logSink(`${process.pid}:M ${ts} ${LOG_MARKS[level]} ${message}`);
+  }
+
+  /** Starts listening on every `bind` address; rejects with a clear message if a port is taken. */
+  async listen(): Promise<void> {
+    const port = this.config.getNumber('port');
+    const binds = this.config.get('bind') as string[];
+    let bound = port;
+    for (const host of binds) {
+      const srv = createServer({ noDelay: true }, (s) => this.#accept(s));
+      srv.maxConnections = Number.MAX_SAFE_INTEGER;
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', (err: NodeJS.ErrnoException) => {
+          reject(
+            new Error(
+              err.code === 'EADDRINUSE'
+                ? `Cannot listen on ${host}:${bound} as the address is already in use`
+                : `Cannot listen on ${host}:${bound}: ${err.message}`,
+            ),
+          );
+        });
+        srv.listen({ host, port: bound, backlog: this.config.getNumber('tcp-backlog') }, () => resolve());
+      });
+      srv.on('error', (err) => this.log('warning', `Listener error: ${err.message}`));
+      const addr = srv.address();
+      if (addr && typeof addr === 'object') bound = addr.port;
+      this.#listeners.push(srv);
+    }
+    this.port = bound;
+    this.#startCron();
+  }
+
+  /**
+   * Starts the node: loads persisted state (once persistence exists) and
+   * listens. Subsystems (cluster, replication) hook in here.
+   */
+  async start(): Promise<void> {
+    await this.listen();
+  }
+
+  /** Graceful stop for SIGTERM/SHUTDOWN: saves what must be saved, then closes. */
+  async shutdown(): Promise<void> {
+    await this.close();
+  }
+
+  /** Stops listening, disconnects every client and stops timers. */
+  async close(): Promise<void> {
+    if (this.#cron) clearInterval(this.#cron);
+    this.#cron = undefined;
+    const closing = this.#listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    for (const c of [...this.clients.values()]) c.close();
+    await Promise.all(closing);
+    this.#listeners = [];
+  }
+
+  #accept(socket: Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.clients.size >= this.config.getNumber('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const authed = this.config.getString('requirepass') === '';
+    const c = new Client(this, this.#nextClientId++, socket, this.dbs[0]!, authed);
+    this.clients.set(c.id, c);
+  }
+
+  /** Forgets a closed client: its watches, monitor registration, transactions. */
+  removeClient(c: Client): void {
+    if (!this.clients.delete(c.id)) return;
+    this.monitors.delete(c);
+    this.#flushQueue.delete(c);
+    if (c.watching.length !== 0) this.watches.unwatchAll(c);
+  }
+
+  /** Ends c's transaction: drops the queue and its watches. */
+  discardTransaction(c: Client): void {
+    c.multi = null;
+    c.multiFailed = false;
+    this.watches.unwatchAll(c);
+  }
+
+  /** Flushes `c`'s output soon (for replies produced outside its own read event). */
+  queueFlush(c: Client): void {
+    this.#flushQueue.add(c);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      const queue = [...this.#flushQueue];
+      this.#flushQueue.clear();
+      for (const q of queue) q.flush();
+    });
+  }
+
+  /** Counts an error reply for INFO errorstats (keyed by its code, as Redis). */
+  countError(message: string): void {
+    this.stats.totalErrorReplies++;
+    const sp = message.indexOf(' ');
+    const code = sp < 0 ? message : message.slice(0, sp);
+    this.errorStats.set(code, (this.errorStats.get(code) ?? 0) + 1);
+  }
+
+  /** Sends a command to MONITOR clients in Redis's format. */
+  feedMonitors(c: Client, args: readonly string[]): void {
+    const now = this.clock.now();
+    let line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${c.dbIndex} ${c.addr}]`;
+    for (const a of args) line += ' "' + reprArg(a) + '"';
+    line += '\r\n';
+    for (const m of this.monitors) {
+      if (m === c) continue;
+      m.writeRaw(line);
+      this.queueFlush(m);
+    }
+  }
+
+  #startCron(): void {
+    const hz = this.config.getNumber('hz');
+    this.#cron = setInterval(() => this.cron(), Math.max(1, Math.floor(1000 / hz)));
+    this.#cron.unref();
+  }
+
+  /** One tick of periodic work. Public so tests can drive it with a manual clock. */
+  cron(): void {
+    if (this.activeExpireEnabled) {
+      activeExpireCycle(this.dbs, {
+        hz: this.config.getNumber('hz'),
+        effort: this.config.getNumber('active-expire-effort'),
+        elapsed: () => performance.now(),
+        now: () => this.clock.now(),
+      });
+    }
+    const timeout = this.config.getNumber('timeout');
+    if (timeout > 0) {
+      const now = this.clock.now();
+      for (const c of this.clients.values()) {
+        if (c.blocked === undefined && !c.monitor && now - c.lastInteraction > timeout * 1000) c.close();
+      }
+    }
+  }
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function defaultLogSink(config: Config): (line: string) => void {
+  const file = config.getString('logfile');
+  if (file === '') return (line) => process.stdout.write(line + '\n');
+  return (line) => appendFileSync(file, line + '\n');
+}
+
+/** Quotes an argument as Redis's sdscatrepr does (MONITOR, CLIENT LIST). */
+export function reprArg(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    switch (ch) {
+      case 0x5c:
+        out += '\\\\';
+        break;
+      case 0x22:
+        out += '\\"';
+        break;
+      case 0x0a:
+        out += '\\n';
+        break;
+      case 0x0d:
+        out += '\\r';
+        break;
+      case 0x09:
+        out += '\\t';
+        break;
+      case 0x07:
+        out += '\\a';
+        break;
+      case 0x08:
+        out += '\\b';
+        break;
+      default:
+        out += ch >= 0x20 && ch < 0x7f ? s[i] : '\\x' + ch.toString(16).padStart(2, '0');
+    }
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+/**
+ * WATCH bookkeeping (optimistic locking for MULTI/EXEC).
+ *
+ * For each database, a map from watched key to the clients watching it. Any
+ * change to a watched key (a write, a deletion, an expiry, a flush, a
+ * SWAPDB) marks its watchers dirty, and their next EXEC fails with a null
+ * reply. Cost: one Map lookup per modification while anyone watches that
+ * database, nothing otherwise.
+ */
+import type { Client } from './client.js';
+import type { Database } from './keyspace.js';
+
+export class WatchRegistry {
+  #byDb = new Map<Database, Map<string, Set<Client>>>();
+
+  /** True if nobody watches any key (the fast path for `touched`). */
+  get empty(): boolean {
+    return this.#byDb.size === 0;
+  }
+
+  watch(c: Client, db: Database, key: string): void {
+    let keys = this.#byDb.get(db);
+    if (keys === undefined) this.#byDb.set(db, (keys = new Map()));
+    let clients = keys.get(key);
+    if (clients === undefined) keys.set(key, (clients = new Set()));
+    if (clients.has(c)) return;
+    clients.add(c);
+    c.watching.push({ db, key });
+  }
+
+  /** Forgets every key `c` watches (UNWATCH, EXEC, DISCARD, disconnect). */
+  unwatchAll(c: Client): void {
+    for (const { db, key } of c.watching) {
+      const keys = this.#byDb.get(db);
+      const clients = keys?.get(key);
+      if (clients === undefined) continue;
+      clients.delete(c);
+      if (clients.size === 0) keys!.delete(key);
+      if (keys!.size === 0) this.#byDb.delete(db);
+    }
+    c.watching = [];
+    c.watchDirty = false;
+  }
+
+  /** A key changed: its watchers' transactions will fail. */
+  touched(db: Database, key: string): void {
+    const clients = this.#byDb.get(db)?.get(key);
+    if (clients === undefined) return;
+    for (const c of clients) c.watchDirty = true;
+  }
+
+  /**
+   * Every key of `db` may have changed (FLUSHDB, FLUSHALL, SWAPDB).
+   * `onlyExisting`: Redis only fails watchers of keys that existed (flush) or
+   * that exist on either side (swap); the caller passes the check.
+   */
+  touchedAll(db: Database, changed: (key: string) => boolean = () => true): void {
+    const keys = this.#byDb.get(db);
+    if (keys === undefined) return;
+    for (const [key, clients] of keys) {
+      if (!changed(key)) continue;
+      for (const c of clients) c.watchDirty = true;
+    }
+  }
+}
