@@ -54,8 +54,12 @@ export class Client {
 
   /** CLIENT REPLY: `skip` suppresses one reply, `off` all until `on`. */
   replyMode: 'on' | 'off' | 'skip' = 'on';
-  /** Set while a command is blocked; cleared by `unblock`. */
-  blocked: { reason: string; cancel: () => void } | undefined;
+  /**
+   * Set while a command is blocked; cleared by `unblock`. `cancel` drops the
+   * wait silently (disconnect); `wake` ends it early with the command's
+   * timeout reply or, for CLIENT UNBLOCK ERROR, an UNBLOCKED error.
+   */
+  blocked: { reason: string; cancel: () => void; wake: (how: 'timeout' | 'error') => void } | undefined;
   /** One-shot ASKING flag (cluster). */
   asking = false;
   /** READONLY mode on a replica (cluster). */

@@ -90,6 +90,32 @@ export const DIRECTIVES: readonly Directive[] = [
   int('lua-time-limit', 5000, 0, 2 ** 53 - 1, true, ['busy-reply-threshold']),
   mem('client-output-buffer-limit-normal-hard', '0'),
   str('notify-keyspace-events', ''),
+  // Compact encodings of small collections (issue #3); old *-ziplist-* names are aliases.
+  int('hash-max-listpack-entries', 128, 0, 2 ** 31 - 1, true, ['hash-max-ziplist-entries']),
+  int('hash-max-listpack-value', 64, 0, 2 ** 31 - 1, true, ['hash-max-ziplist-value']),
+  int('set-max-intset-entries', 512, 0, 2 ** 31 - 1),
+  int('set-max-listpack-entries', 128, 0, 2 ** 31 - 1),
+  int('set-max-listpack-value', 64, 0, 2 ** 31 - 1),
+  int('zset-max-listpack-entries', 128, 0, 2 ** 31 - 1, true, ['zset-max-ziplist-entries']),
+  int('zset-max-listpack-value', 64, 0, 2 ** 31 - 1, true, ['zset-max-ziplist-value']),
+  int('list-max-listpack-size', -2, -5, 2 ** 31 - 1, true, ['list-max-ziplist-size']),
+  int('list-compress-depth', 0, 0, 2 ** 31 - 1),
+  // Cluster mode (issue #4).
+  bool('cluster-enabled', false, false),
+  str('cluster-config-file', 'nodes.conf', false),
+  int('cluster-node-timeout', 15000, 0, 2 ** 53 - 1),
+  int('cluster-port', 0, 0, 65535, false),
+  str('cluster-announce-ip', ''),
+  int('cluster-announce-port', 0, 0, 65535),
+  int('cluster-announce-bus-port', 0, 0, 65535),
+  str('cluster-announce-hostname', ''),
+  enumeration('cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint']),
+  bool('cluster-require-full-coverage', true),
+  bool('cluster-allow-reads-when-down', false),
+  bool('cluster-allow-replica-migration', true),
+  int('cluster-migration-barrier', 1, 0, 2 ** 31 - 1),
+  bool('cluster-replica-no-failover', false),
+  int('cluster-replica-validity-factor', 10, 0, 2 ** 31 - 1),
 ];
 
 const BY_NAME = new Map<string, Directive>();

@@ -15,6 +15,8 @@ export interface CollectionValue {
   encoding(): string;
   /** A deep copy (COPY). */
   clone(): CollectionValue;
+  /** Approximate bytes used, for MEMORY USAGE and maxmemory accounting. */
+  memoryUsage(): number;
 }
 
 export type Value = string | CollectionValue;

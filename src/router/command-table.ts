@@ -17,6 +17,7 @@ import { TRANSACTION_COMMANDS } from './commands/transactions.js';
 import { CLUSTER_COMMANDS } from './commands/cluster.js';
 import { PUBSUB_COMMANDS } from './commands/pubsub.js';
 import { SCRIPTING_COMMANDS } from './commands/scripting.js';
+import { SORT_COMMANDS } from './commands/sort.js';
 
 /** All top-level command specs, in no particular order. */
 export const COMMAND_SPECS: readonly CommandSpec[] = [
@@ -32,6 +33,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   ...CLUSTER_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...SCRIPTING_COMMANDS,
+  ...SORT_COMMANDS,
 ];
 
 const BY_NAME = new Map<string, CommandSpec>();

@@ -15,6 +15,7 @@ import { TRANSACTION_HANDLERS } from './transactions.js';
 import { CLUSTER_HANDLERS } from './cluster.js';
 import { PUBSUB_HANDLERS } from './pubsub.js';
 import { SCRIPTING_HANDLERS } from './scripting.js';
+import { SORT_HANDLERS } from './sort.js';
 
 export const HANDLERS: HandlerTable = {
   ...STRING_HANDLERS,
@@ -29,4 +30,5 @@ export const HANDLERS: HandlerTable = {
   ...CLUSTER_HANDLERS,
   ...PUBSUB_HANDLERS,
   ...SCRIPTING_HANDLERS,
+  ...SORT_HANDLERS,
 };

@@ -1,0 +1,3 @@
+import type { HandlerTable } from '../command-handler.js';
+
+export const SORT_HANDLERS: HandlerTable = {};
