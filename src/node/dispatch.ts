@@ -45,6 +45,12 @@ export interface ResolvedCommand {
   readonly handler: CommandHandler;
   readonly stats: CommandStats;
   readonly isWrite: boolean;
+  /** Flags the dispatcher tests on every call, precomputed from `spec.flags`. */
+  readonly noAuth: boolean;
+  readonly noMulti: boolean;
+  readonly skipSlowlog: boolean;
+  /** ADMIN and SKIP_MONITOR commands are not fed to MONITOR. */
+  readonly skipMonitor: boolean;
   readonly subcommands: Map<string, ResolvedCommand> | undefined;
 }
 
@@ -61,6 +67,10 @@ function resolve(spec: CommandSpec): ResolvedCommand {
     handler: handler ?? missingHandler,
     stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
     isWrite: spec.flags.includes('write'),
+    noAuth: spec.flags.includes('no_auth'),
+    noMulti: spec.flags.includes('no_multi'),
+    skipSlowlog: spec.flags.includes('skip_slowlog'),
+    skipMonitor: spec.flags.includes('admin') || spec.flags.includes('skip_monitor'),
     subcommands,
   };
 }
@@ -117,11 +127,11 @@ function runCommand(c: Client, args: string[]): void {
     reject(c, cmd, new WrongArityError(cmd.spec.name));
     return;
   }
-  if (!c.authenticated && !cmd.spec.flags.includes('no_auth')) {
+  if (!c.authenticated && !cmd.noAuth) {
     reject(c, cmd, NOAUTH);
     return;
   }
-  if (c.multi !== null && cmd.spec.flags.includes('no_multi')) {
+  if (c.multi !== null && cmd.noMulti) {
     reject(c, cmd, new RespError('ERR Command not allowed inside a transaction'));
     return;
   }
@@ -175,8 +185,8 @@ export function call(c: Client, cmd: ResolvedCommand, args: string[]): Reply | t
   server.stats.commandsProcessed++;
   c.lastInteraction = server.clock.now();
   c.lastCommand = cmd.spec.name;
-  if (!cmd.spec.flags.includes('skip_slowlog')) server.slowlog.maybeAdd(c, args, usec);
-  if (server.monitors.size !== 0 && !cmd.spec.flags.includes('admin') && !cmd.spec.flags.includes('skip_monitor')) {
+  if (!cmd.skipSlowlog) server.slowlog.maybeAdd(c, args, usec);
+  if (server.monitors.size !== 0 && !cmd.skipMonitor) {
     server.feedMonitors(c, args);
   }
   return reply;
