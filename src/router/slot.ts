@@ -1,23 +1,52 @@
 /**
  * Key to hash slot: CRC16 (XMODEM) of the key, or of its `{hash tag}`, mod 16384.
  *
- * The CRC itself comes from `cluster-key-slot`. That package UTF-8 encodes JS
- * strings, but our keys are latin1 strings (one char per byte), so a string key
- * is first written byte-for-byte into a scratch buffer.
+ * Hash tag rule (Redis keyHashSlot): if the key has a `{` and, after it, a
+ * `}` with at least one byte between them, only the bytes between the first
+ * `{` and the first `}` after it are hashed; otherwise the whole key is.
+ *
+ * The tag is found here rather than by `cluster-key-slot`, whose scanner
+ * skips an empty `{}` and goes on to a later `}` (it gives slot 0 for `{}}`,
+ * Redis 14790). The CRC table is the XMODEM one (poly 0x1021). Keys are
+ * latin1 strings (one char per byte), hashed byte by byte without copying.
  */
-import calculateSlot from 'cluster-key-slot';
 
 /** Number of hash slots in a cluster. */
 export const SLOT_COUNT = 16384;
 
-const SCRATCH = Buffer.allocUnsafe(1024);
+const CRC_TABLE = new Uint16Array(256);
+for (let i = 0; i < 256; i++) {
+  let crc = i << 8;
+  for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  CRC_TABLE[i] = crc;
+}
+
+function crc16String(s: string, start: number, end: number): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ CRC_TABLE[((crc >> 8) ^ s.charCodeAt(i)) & 0xff]!;
+  return crc;
+}
+
+function crc16Bytes(b: Uint8Array, start: number, end: number): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ CRC_TABLE[((crc >> 8) ^ b[i]!) & 0xff]!;
+  return crc;
+}
 
 /** Hash slot of a key given as a latin1 string or as raw bytes. */
 export function keySlot(key: string | Uint8Array): number {
-  if (typeof key !== 'string') return calculateSlot(key as Buffer);
-  if (key.length <= SCRATCH.length) {
-    const n = SCRATCH.write(key, 0, 'latin1');
-    return calculateSlot(SCRATCH.subarray(0, n));
+  if (typeof key === 'string') {
+    const open = key.indexOf('{');
+    if (open >= 0) {
+      const close = key.indexOf('}', open + 1);
+      if (close > open + 1) return crc16String(key, open + 1, close) & 0x3fff;
+    }
+    return crc16String(key, 0, key.length) & 0x3fff;
   }
-  return calculateSlot(Buffer.from(key, 'latin1'));
+  const open = key.indexOf(0x7b);
+  if (open >= 0) {
+    const close = key.indexOf(0x7d, open + 1);
+    if (close > open + 1) return crc16Bytes(key, open + 1, close) & 0x3fff;
+  }
+  return crc16Bytes(key, 0, key.length) & 0x3fff;
 }

@@ -1,0 +1,194 @@
+/**
+ * The routing decision of a cluster node: may this command run here, or
+ * where must the client go? A pure function of the command, its arguments
+ * and a snapshot of the slot states, following Redis 7.0's getNodeByQuery
+ * (cluster.c) check by check:
+ *
+ *  1. Collect the keys of the command (for EXEC: of every queued command).
+ *     The first key fixes the slot; any other key must be the same key or in
+ *     the same slot, else CROSSSLOT (checked before ownership, so CROSSSLOT
+ *     wins over MOVED). An unassigned slot answers CLUSTERDOWN "Hash slot not
+ *     served" at once.
+ *  2. While the slot is migrating away from this node (owner is me and
+ *     migrating-to is set) or being imported (importing-from is set), count
+ *     the keys that exist here and those that do not.
+ *  3. No keys at all: serve locally.
+ *  4. The cluster state is fail: CLUSTERDOWN, unless reads are allowed when
+ *     down and the command does not write.
+ *  5. MIGRATE on an open slot always runs here.
+ *  6. Migrating and some key is missing: TRYAGAIN if some other key exists
+ *     (a multi-key command straddling the move), else ASK the target.
+ *  7. Importing and the client sent ASKING (or the command is flagged
+ *     `asking`, RESTORE-ASKING): serve here, unless several keys are involved
+ *     and some are missing (TRYAGAIN).
+ *  8. A READONLY client on a replica may read its own master's slots.
+ *  9. Otherwise: the owner serves, anyone else answers MOVED.
+ *
+ * Decisions name nodes by id; the caller renders them with addresses.
+ */
+import type { CommandSpec } from './command-spec.js';
+import { keySlot } from './slot.js';
+
+/** Outcome of routing one command (or one transaction). */
+export type RouteDecision =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'moved'; readonly slot: number; readonly node: string }
+  | { readonly kind: 'ask'; readonly slot: number; readonly node: string }
+  | { readonly kind: 'cross-slot' }
+  | { readonly kind: 'try-again' }
+  | { readonly kind: 'cluster-down'; readonly reason: 'unbound' | 'down' | 'readonly-down' };
+
+/** Who owns a slot and whether it is being moved, as this node sees it. */
+export interface SlotState {
+  /** Id of the master serving the slot, or null if unassigned. */
+  readonly owner: string | null;
+  /** Set on the owner while the slot moves to that node. */
+  readonly migratingTo: string | null;
+  /** Set on the target while the slot moves here from that node. */
+  readonly importingFrom: string | null;
+}
+
+/** What the router needs to know about this node and the calling client. */
+export interface RouteContext {
+  readonly myId: string;
+  /** Id of my master if I am a replica, else null. */
+  readonly myMaster: string | null;
+  /** cluster_state is ok. */
+  readonly clusterOk: boolean;
+  /** `cluster-allow-reads-when-down`. */
+  readonly allowReadsWhenDown: boolean;
+  /** The client sent ASKING just before this command. */
+  readonly asking: boolean;
+  /** The client sent READONLY. */
+  readonly readonly: boolean;
+  slotState(slot: number): SlotState;
+  /** Whether `key` exists in this node's keyspace (no side effects). */
+  keyExists(key: string): boolean;
+}
+
+/** One command: its spec and full argument vector (`args[0]` is the name). */
+export interface RoutedCommand {
+  readonly spec: CommandSpec;
+  readonly args: readonly string[];
+}
+
+export const LOCAL: RouteDecision = Object.freeze({ kind: 'local' });
+export const CROSS_SLOT: RouteDecision = Object.freeze({ kind: 'cross-slot' });
+export const TRY_AGAIN: RouteDecision = Object.freeze({ kind: 'try-again' });
+const DOWN_UNBOUND: RouteDecision = Object.freeze({ kind: 'cluster-down', reason: 'unbound' });
+const DOWN_STATE: RouteDecision = Object.freeze({ kind: 'cluster-down', reason: 'down' });
+const DOWN_READONLY: RouteDecision = Object.freeze({ kind: 'cluster-down', reason: 'readonly-down' });
+
+/** Key-collection state shared by the passes over one or several commands. */
+interface Scan {
+  firstKey: string | undefined;
+  slot: number;
+  state: SlotState | undefined;
+  migrating: boolean;
+  importing: boolean;
+  multipleKeys: boolean;
+  missing: number;
+  existing: number;
+  /** Set when the scan already reached a final decision (CROSSSLOT, unbound). */
+  verdict: RouteDecision | undefined;
+}
+
+function addKey(scan: Scan, ctx: RouteContext, key: string, shard: boolean): void {
+  const slot = keySlot(key);
+  if (scan.firstKey === undefined) {
+    scan.firstKey = key;
+    scan.slot = slot;
+    const st = ctx.slotState(slot);
+    scan.state = st;
+    if (st.owner === null) {
+      scan.verdict = DOWN_UNBOUND;
+      return;
+    }
+    if (st.owner === ctx.myId && st.migratingTo !== null) scan.migrating = true;
+    else if (st.importingFrom !== null) scan.importing = true;
+  } else if (key !== scan.firstKey) {
+    if (slot !== scan.slot) {
+      scan.verdict = CROSS_SLOT;
+      return;
+    }
+    scan.multipleKeys = true;
+  }
+  if ((scan.migrating || scan.importing) && !shard && !ctx.keyExists(key)) scan.missing++;
+  else scan.existing++;
+}
+
+function scanCommand(scan: Scan, ctx: RouteContext, spec: CommandSpec, args: readonly string[]): void {
+  const shard = spec.flags.includes('pubsub');
+  if (spec.getKeys) {
+    const idx = spec.getKeys(args);
+    for (let i = 0; i < idx.length && scan.verdict === undefined; i++) addKey(scan, ctx, args[idx[i]!]!, shard);
+    return;
+  }
+  const range = spec.keys;
+  if (!range) return;
+  const last = range.last < 0 ? args.length + range.last : range.last;
+  for (let i = range.first; i <= last && i < args.length && scan.verdict === undefined; i += range.step) {
+    addKey(scan, ctx, args[i]!, shard);
+  }
+}
+
+function decide(scan: Scan, ctx: RouteContext, isWrite: boolean, isMigrate: boolean, askingCmd: boolean): RouteDecision {
+  if (scan.verdict !== undefined) return scan.verdict;
+  if (scan.firstKey === undefined) return LOCAL;
+  const st = scan.state!;
+  if (!ctx.clusterOk) {
+    if (!ctx.allowReadsWhenDown) return DOWN_STATE;
+    if (isWrite) return DOWN_READONLY;
+  }
+  if ((scan.migrating || scan.importing) && isMigrate) return LOCAL;
+  if (scan.migrating && scan.missing > 0) {
+    return scan.existing > 0 ? TRY_AGAIN : { kind: 'ask', slot: scan.slot, node: st.migratingTo! };
+  }
+  if (scan.importing && (ctx.asking || askingCmd)) {
+    return scan.multipleKeys && scan.missing > 0 ? TRY_AGAIN : LOCAL;
+  }
+  if (ctx.readonly && !isWrite && ctx.myMaster !== null && ctx.myMaster === st.owner) return LOCAL;
+  if (st.owner !== ctx.myId) return { kind: 'moved', slot: scan.slot, node: st.owner! };
+  return LOCAL;
+}
+
+function newScan(): Scan {
+  return {
+    firstKey: undefined,
+    slot: -1,
+    state: undefined,
+    migrating: false,
+    importing: false,
+    multipleKeys: false,
+    missing: 0,
+    existing: 0,
+    verdict: undefined,
+  };
+}
+
+/**
+ * Routes one command (see the module comment for the order of checks).
+ * Commands without key arguments are always local.
+ */
+export function routeCommand(ctx: RouteContext, spec: CommandSpec, args: readonly string[]): RouteDecision {
+  if (!spec.keys && !spec.getKeys) return LOCAL;
+  const scan = newScan();
+  scanCommand(scan, ctx, spec, args);
+  return decide(scan, ctx, spec.flags.includes('write'), spec.name === 'migrate', spec.flags.includes('asking'));
+}
+
+/**
+ * Routes a transaction at EXEC: the keys of every queued command together
+ * (so queued commands on different slots give CROSSSLOT); the transaction
+ * writes if any queued command writes.
+ */
+export function routeTransaction(ctx: RouteContext, queued: readonly RoutedCommand[]): RouteDecision {
+  const scan = newScan();
+  let isWrite = false;
+  for (const q of queued) {
+    if (q.spec.flags.includes('write')) isWrite = true;
+    scanCommand(scan, ctx, q.spec, q.args);
+    if (scan.verdict !== undefined) break;
+  }
+  return decide(scan, ctx, isWrite, false, false);
+}
