@@ -8,6 +8,7 @@
  * rendered back in Redis's canonical form for CONFIG GET.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { splitArgs } from './resp/request-parser.js';
 
 export type DirectiveType = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'save' | 'strings';
@@ -25,6 +26,8 @@ export interface Directive {
   readonly values?: readonly string[];
   /** Sensitive values (passwords) are not echoed in errors. */
   readonly sensitive?: boolean;
+  /** Upper bound as Redis prints it, when `max` is clamped to a safe JS integer. */
+  readonly maxText?: string;
 }
 
 function int(name: string, def: number, min: number, max: number, mutable = true, aliases?: string[]): Directive {
@@ -50,7 +53,7 @@ export const DIRECTIVES: readonly Directive[] = [
   str('dir', './'),
   str('dbfilename', 'dump.rdb'),
   str('requirepass', '', true, true),
-  int('maxclients', 10000, 1, 65000),
+  int('maxclients', 10000, 1, 4294967295),
   mem('proto-max-bulk-len', '512mb'),
   mem('client-query-buffer-limit', '1gb'),
   int('databases', 16, 1, 1 << 20, false),
@@ -61,12 +64,12 @@ export const DIRECTIVES: readonly Directive[] = [
   bool('protected-mode', true),
   bool('daemonize', false, false),
   str('pidfile', '', false),
-  enumeration('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning', 'nothing']),
+  enumeration('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning']),
   str('logfile', '', false),
   { name: 'save', type: 'save', default: '', mutable: true },
   bool('appendonly', false),
   str('appendfilename', 'appendonly.aof', false),
-  enumeration('appendfsync', 'everysec', ['always', 'everysec', 'no']),
+  enumeration('appendfsync', 'everysec', ['everysec', 'always', 'no']),
   mem('maxmemory', '0'),
   enumeration('maxmemory-policy', 'noeviction', [
     'volatile-lru',
@@ -79,7 +82,7 @@ export const DIRECTIVES: readonly Directive[] = [
     'noeviction',
   ]),
   int('maxmemory-samples', 5, 1, 64),
-  int('slowlog-log-slower-than', 10000, -1, 2 ** 53 - 1),
+  { ...int('slowlog-log-slower-than', 10000, -1, 2 ** 53 - 1), maxText: '9223372036854775807' },
   int('slowlog-max-len', 128, 0, 2 ** 31 - 1),
   int('active-expire-effort', 1, 1, 10),
   bool('lazyfree-lazy-user-del', false),
@@ -91,7 +94,7 @@ export const DIRECTIVES: readonly Directive[] = [
   mem('client-output-buffer-limit-normal-hard', '0'),
   str('notify-keyspace-events', ''),
   // Compact encodings of small collections (issue #3); old *-ziplist-* names are aliases.
-  int('hash-max-listpack-entries', 128, 0, 2 ** 31 - 1, true, ['hash-max-ziplist-entries']),
+  int('hash-max-listpack-entries', 512, 0, 2 ** 31 - 1, true, ['hash-max-ziplist-entries']),
   int('hash-max-listpack-value', 64, 0, 2 ** 31 - 1, true, ['hash-max-ziplist-value']),
   int('set-max-intset-entries', 512, 0, 2 ** 31 - 1),
   int('set-max-listpack-entries', 128, 0, 2 ** 31 - 1),
@@ -160,7 +163,7 @@ export function parseDirectiveValue(d: Directive, text: string): ConfigValue {
     case 'int': {
       if (!/^-?\d+$/.test(text)) throw new ConfigError('argument couldn\'t be parsed into an integer');
       const n = Number(text);
-      if (n < d.min! || n > d.max!) throw new ConfigError(`argument must be between ${d.min} and ${d.max} inclusive`);
+      if (n < d.min! || n > d.max!) throw new ConfigError(`argument must be between ${d.min} and ${d.maxText ?? d.max} inclusive`);
       return n;
     }
     case 'memory': {
@@ -196,8 +199,15 @@ export function parseDirectiveValue(d: Directive, text: string): ConfigValue {
 /** Renders a stored value as CONFIG GET shows it. */
 export function formatDirectiveValue(d: Directive, v: ConfigValue): string {
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  // Redis chdirs to `dir` and reports the absolute working directory.
+  if (d.name === 'dir') return resolve(v as string);
   if (Array.isArray(v)) return v.join(' ');
   return String(v);
+}
+
+/** True if `s` holds a glob metacharacter (CONFIG GET takes it as a pattern). */
+function isPattern(s: string): boolean {
+  return /[*?[\\]/.test(s);
 }
 
 /** The live configuration of one node. */
@@ -205,7 +215,11 @@ export class Config {
   #values = new Map<string, ConfigValue>();
   /** Path of the config file the server started from, for CONFIG REWRITE. */
   file: string | undefined;
-  /** Called after a successful CONFIG SET of a directive (by canonical name). */
+  /**
+   * Called after a successful CONFIG SET, once per directive (canonical
+   * name), to apply it to live state; may throw a ConfigError to refuse the
+   * value, in which case the whole CONFIG SET is rolled back.
+   */
   onChange: ((name: string, value: ConfigValue) => void) | undefined;
 
   constructor() {
@@ -229,54 +243,145 @@ export class Config {
 
   /** Sets a directive from text; throws ConfigError. `startup` allows immutable ones. */
   set(name: string, text: string, startup = false): void {
+    if (!startup) {
+      this.setMany([name, text]);
+      return;
+    }
     const d = findDirective(name);
     if (!d) throw new ConfigError(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
-    if (!d.mutable && !startup) throw new ConfigError(`can't set immutable config`);
-    const v = parseDirectiveValue(d, text);
-    this.#values.set(d.name, v);
-    if (!startup) this.onChange?.(d.name, v);
+    this.#values.set(d.name, parseDirectiveValue(d, text));
   }
 
-  /** Directives matching a glob, as [name, value] pairs (aliases match too, shown under the matched name). */
+  /**
+   * CONFIG SET of `name value` pairs, all or nothing (Redis 7.0): every name
+   * and value is checked before anything changes; a failure while applying
+   * (`onChange`) restores every old value. Throws a ConfigError whose
+   * message is the full Redis error text without `ERR `.
+   */
+  setMany(pairs: readonly string[]): void {
+    const parsed: [Directive, ConfigValue, string][] = [];
+    const seen = new Set<Directive>();
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const name = pairs[i]!;
+      const d = findDirective(name);
+      if (!d) throw new ConfigError(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
+      const fail = (reason: string): never => {
+        throw new ConfigError(`CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+      };
+      if (!d.mutable) fail("can't set immutable config");
+      if (seen.has(d)) fail('duplicate parameter');
+      seen.add(d);
+      let v: ConfigValue;
+      try {
+        v = parseDirectiveValue(d, pairs[i + 1]!);
+      } catch (err) {
+        return fail((err as Error).message);
+      }
+      parsed.push([d, v, name]);
+    }
+    const old = parsed.map(([d]) => this.#values.get(d.name)!);
+    for (const [d, v] of parsed) this.#values.set(d.name, v);
+    let applied = 0;
+    try {
+      for (const [d, v] of parsed) {
+        this.onChange?.(d.name, v);
+        applied++;
+      }
+    } catch (err) {
+      for (let i = 0; i < parsed.length; i++) this.#values.set(parsed[i]![0].name, old[i]!);
+      for (let i = 0; i < applied; i++) {
+        try {
+          this.onChange?.(parsed[i]![0].name, old[i]!);
+        } catch {
+          // Restoring a value that was accepted before cannot fail in a way we could report.
+        }
+      }
+      const name = parsed[applied]![2];
+      throw new ConfigError(`CONFIG SET failed (possibly related to argument '${name}') - ${(err as Error).message}`);
+    }
+  }
+
+  /** Every directive and its current value, in declaration order. */
   *entries(): IterableIterator<[Directive, ConfigValue]> {
     for (const d of DIRECTIVES) yield [d, this.#values.get(d.name)!];
   }
 
   /**
+   * CONFIG GET: `[name, value]` for every directive name (aliases included,
+   * each under its own name) matching one of `patterns`, each name once.
+   * A pattern without glob characters is an exact, case-insensitive name.
+   */
+  matching(patterns: readonly string[], match: (pattern: string, name: string) => boolean): [string, string][] {
+    const out = new Map<string, string>();
+    for (const p of patterns) {
+      if (!isPattern(p)) {
+        const d = findDirective(p);
+        if (d) out.set(p.toLowerCase(), formatDirectiveValue(d, this.#values.get(d.name)!));
+        continue;
+      }
+      for (const d of DIRECTIVES) {
+        for (const name of [d.name, ...(d.aliases ?? [])]) {
+          if (!out.has(name) && match(p, name)) out.set(name, formatDirectiveValue(d, this.#values.get(d.name)!));
+        }
+      }
+    }
+    return [...out];
+  }
+
+  /**
    * Applies `directive args...` lines from a redis.conf text, then the
-   * command line `--name value ...` pairs. Throws ConfigError naming the
-   * offending line.
+   * command line `--name value ...` pairs (appended as lines, as Redis does).
+   * Lines are split as Redis's sdssplitargs (quotes, escapes); `save` lines
+   * accumulate and `save ""` clears. Throws a ConfigError in Redis's format:
+   * the line number, the line, then the reason.
    */
   load(fileText: string | undefined, argv: readonly string[]): void {
     const lines: string[] = fileText === undefined ? [] : fileText.split('\n');
-    // Command-line options are appended as config lines, as Redis does.
     let i = 0;
     const cli: string[] = [];
     while (i < argv.length) {
       const a = argv[i]!;
-      if (!a.startsWith('--')) throw new ConfigError(`Invalid argument '${a}': options are --<directive> <value>`);
+      if (!a.startsWith('--') || a.length === 2) {
+        throw new ConfigError(`Invalid argument '${a}': options are --<directive> <value> ...`);
+      }
       const vals: string[] = [];
       i++;
       while (i < argv.length && !argv[i]!.startsWith('--')) vals.push(argv[i++]!);
       cli.push([a.slice(2), ...vals.map(quoteArg)].join(' '));
     }
     const all = [...lines, ...cli];
+    let saveSeen = false;
     for (let n = 0; n < all.length; n++) {
       const line = all[n]!.trim();
       if (line === '' || line.startsWith('#')) continue;
+      const fail = (reason: string): never => {
+        throw new ConfigError(`Reading the configuration file, at line ${n + 1}\n>>> '${line}'\n${reason}`);
+      };
       const args = splitArgs(line);
-      if (!args || args.length === 0) throw new ConfigError(`Bad directive or wrong number of arguments at line ${n + 1}: ${line}`);
-      const name = args[0]!.toLowerCase();
-      const d = findDirective(name);
-      if (!d) throw new ConfigError(`Bad directive or wrong number of arguments at line ${n + 1}: '${line}'`);
-      const text = d.type === 'save' && args.length === 2 && args[1] === '' ? '' : args.slice(1).join(' ');
-      if (d.type !== 'save' && d.type !== 'strings' && args.length !== 2) {
-        throw new ConfigError(`Bad directive or wrong number of arguments at line ${n + 1}: '${line}'`);
+      if (!args) return fail('Unbalanced quotes in configuration line');
+      if (args.length === 0) continue;
+      const d = findDirective(args[0]!);
+      if (!d) return fail('Bad directive or wrong number of arguments');
+      let text: string;
+      if (d.type === 'save') {
+        if (args.length === 2 && args[1] === '') {
+          text = '';
+        } else {
+          text = args.slice(1).join(' ');
+          if (saveSeen) text = `${this.#values.get('save') as string} ${text}`.trim();
+        }
+        saveSeen = true;
+      } else if (d.type === 'strings') {
+        if (args.length < 2) fail('Bad directive or wrong number of arguments');
+        text = args.slice(1).join(' ');
+      } else {
+        if (args.length !== 2) fail('Bad directive or wrong number of arguments');
+        text = args[1]!;
       }
       try {
-        this.set(d.name, text, true);
+        this.#values.set(d.name, parseDirectiveValue(d, text));
       } catch (err) {
-        throw new ConfigError(`Invalid value for '${d.name}' at line ${n + 1}: ${(err as Error).message}`);
+        fail((err as Error).message);
       }
     }
   }
@@ -285,8 +390,79 @@ export class Config {
     this.file = path;
     this.load(readFileSync(path, 'latin1'), argv);
   }
+
+  /**
+   * CONFIG REWRITE: the config file's text updated to the live values, as
+   * Redis does it. Comments, blank lines and lines we cannot parse are kept;
+   * the first line of each directive is rewritten in place with the current
+   * value and further lines of it are dropped; directives that differ from
+   * their default and were not in the file are appended after a
+   * `# Generated by CONFIG REWRITE` marker.
+   */
+  rewrite(fileText: string): string {
+    const lines = fileText.split('\n');
+    if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    const done = new Set<string>();
+    const out: string[] = [];
+    for (const raw of lines) {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) {
+        if (line === '# Generated by CONFIG REWRITE') continue;
+        out.push(raw);
+        continue;
+      }
+      const args = splitArgs(line);
+      const d = args && args.length > 0 ? findDirective(args[0]!) : undefined;
+      if (!d) {
+        out.push(raw);
+        continue;
+      }
+      if (done.has(d.name)) continue;
+      done.add(d.name);
+      out.push(...this.#rewriteLines(d));
+    }
+    const extra: string[] = [];
+    for (const d of DIRECTIVES) {
+      if (done.has(d.name)) continue;
+      const v = this.#values.get(d.name)!;
+      if (formatDirectiveValue(d, v) === formatDirectiveValue(d, parseDirectiveValue(d, d.default))) continue;
+      extra.push(...this.#rewriteLines(d));
+    }
+    if (extra.length > 0) {
+      while (out.length > 0 && out[out.length - 1]!.trim() === '') out.pop();
+      out.push('# Generated by CONFIG REWRITE', ...extra);
+    }
+    return out.join('\n') + '\n';
+  }
+
+  /** The config-file line(s) for a directive's current value. */
+  #rewriteLines(d: Directive): string[] {
+    const v = this.#values.get(d.name)!;
+    if (d.type === 'save') {
+      const parts = (v as string).split(' ').filter((p) => p !== '');
+      if (parts.length === 0) return ['save ""'];
+      const out: string[] = [];
+      for (let i = 0; i + 1 < parts.length; i += 2) out.push(`save ${parts[i]} ${parts[i + 1]}`);
+      return out;
+    }
+    if (Array.isArray(v)) return [`${d.name} ${v.map(quoteArg).join(' ')}`];
+    return [`${d.name} ${quoteArg(formatDirectiveValue(d, v))}`];
+  }
 }
 
+/** Quotes a value for a config line when it is empty or holds spaces, quotes or control bytes. */
 function quoteArg(a: string): string {
-  return a === '' || /[\s"']/.test(a) ? JSON.stringify(a) : a;
+  if (a !== '' && !/[\s"'\\\x00-\x1f\x7f-\xff]/.test(a)) return a;
+  let out = '"';
+  for (let i = 0; i < a.length; i++) {
+    const ch = a.charCodeAt(i);
+    if (ch === 0x5c) out += '\\\\';
+    else if (ch === 0x22) out += '\\"';
+    else if (ch === 0x0a) out += '\\n';
+    else if (ch === 0x0d) out += '\\r';
+    else if (ch === 0x09) out += '\\t';
+    else if (ch < 0x20 || ch >= 0x7f) out += '\\x' + ch.toString(16).padStart(2, '0');
+    else out += a[i];
+  }
+  return out + '"';
 }

@@ -7,6 +7,7 @@
  * prints a clear message and exits with status 1.
  */
 import { Config, ConfigError } from './config.js';
+import { SHARDIS_VERSION } from './info.js';
 import { Server } from './server.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -18,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (rest[0] === '-v' || rest[0] === '--version') {
-    process.stdout.write('Shardis server v=0.1.0 (Redis 7.0 compatible)\n');
+    process.stdout.write(`Shardis server v=${SHARDIS_VERSION} (Redis 7.0 compatible)\n`);
     return;
   }
   try {
@@ -30,11 +31,19 @@ async function main(argv: string[]): Promise<void> {
       config.load(undefined, rest);
     }
   } catch (err) {
-    const msg = err instanceof ConfigError ? err.message : `Cannot read the configuration: ${(err as Error).message}`;
-    process.stderr.write(`*** FATAL CONFIG ERROR (Shardis) ***\n${msg}\n`);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`\n*** FATAL CONFIG FILE ERROR (Shardis ${SHARDIS_VERSION}) ***\n${err.message}\n`);
+    } else {
+      process.stderr.write(`Fatal error, can't open config file '${rest === argv ? '' : argv[0]}': ${(err as Error).message}\n`);
+    }
     process.exit(1);
   }
   const server = new Server(config);
+  // SHUTDOWN: the node has stopped; end the process as Redis does.
+  server.onShutdown = () => {
+    server.log('warning', 'Shardis is now ready to exit, bye bye...');
+    process.exit(0);
+  };
   try {
     await server.start();
   } catch (err) {

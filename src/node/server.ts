@@ -16,6 +16,7 @@ import { Client } from './client.js';
 import { SYSTEM_CLOCK, type Clock } from './clock.js';
 import { Config } from './config.js';
 import type { RespError } from './errors.js';
+import type { ClientPause } from './commands/connection.js';
 import { activeExpireCycle } from './expiry.js';
 import { Database } from './keyspace.js';
 import { SlowLog } from './slowlog.js';
@@ -82,6 +83,10 @@ export class Server {
   activeExpireEnabled = true;
   /** Port actually bound (differs from `port` when it was 0). */
   port = 0;
+  /** Active CLIENT PAUSE, if any (see ./commands/connection.ts). */
+  clientPause: ClientPause | undefined;
+  /** Called once the server stopped after SHUTDOWN (main.ts exits the process). */
+  onShutdown: (() => void) | undefined;
 
   #nextClientId = 1;
   #listeners: NetServer[] = [];
@@ -231,6 +236,13 @@ export class Server {
       m.writeRaw(line);
       this.queueFlush(m);
     }
+  }
+
+  /** Restarts the periodic job at the current `hz` (CONFIG SET hz); no-op before `listen`. */
+  restartCron(): void {
+    if (this.#cron === undefined) return;
+    clearInterval(this.#cron);
+    this.#startCron();
   }
 
   #startCron(): void {

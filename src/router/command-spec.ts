@@ -84,6 +84,8 @@ export interface CommandSpec {
   readonly complexity?: string;
   /** ACL categories without the leading `@`, e.g. `['string', 'fast']`. */
   readonly acl?: readonly string[];
+  /** Command tips (COMMAND INFO), e.g. `nondeterministic_output`, `request_policy:all_shards`. */
+  readonly tips?: readonly string[];
   /** Absent for commands without key arguments. */
   readonly keys?: KeyRange;
   /** Key finder for commands whose keys `keys` cannot describe. */
