@@ -11,8 +11,16 @@
  * Both arguments are latin1 strings. Matching is iterative with one level of
  * backtracking for `*`, so it is O(pattern × string) in the worst case and
  * never recurses deeply (Redis limits its recursion for the same reason).
+ * Every element but `*` consumes exactly one byte, which is why returning to
+ * the last `*` only is enough.
+ *
+ * Redis quirks kept on purpose: the empty string matches only the empty
+ * pattern (stringmatchlen's main loop never runs, so even `*` fails; KEYS and
+ * SCAN special-case the pattern `*` before calling it); an unterminated
+ * class `[abc` ends at the end of the pattern; a trailing `\` is literal.
  */
 export function matchGlob(pattern: string, str: string, nocase = false): boolean {
+  if (str.length === 0) return pattern.length === 0;
   let p = 0;
   let s = 0;
   let starP = -1;
@@ -112,6 +120,6 @@ function matchClass(pattern: string, p: number, c: number, nocase: boolean): { m
     p++;
   }
   if (not) match = !match;
-  // `p` is at ']' (or past the end); the caller continues after it.
-  return { match, next: p + 1 };
+  // `p` is at ']' (or at the end of an unterminated class); the caller continues after it.
+  return { match, next: Math.min(p + 1, plen) };
 }

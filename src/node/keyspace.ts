@@ -11,6 +11,15 @@
  * never return an expired value), and actively by `activeExpireCycle`, which
  * the server runs `hz` times a second (see `./expiry.ts` for the algorithm).
  *
+ * Access tracking. Per-key access data costs ~40 bytes a key, so it is kept
+ * only while `maxmemory-policy` is an LRU or LFU policy (`setAccessPolicy`),
+ * in the side Map `#access` (key → number): under LRU the unix ms of the
+ * last access; under LFU Redis's 24-bit word, (minutes & 0xffff) << 8 |
+ * logarithmic counter. Under other policies nothing is tracked and OBJECT
+ * IDLETIME reports 0 (knowing the time of the last write would cost the
+ * same per-key entry). Lookups with `get` count as accesses; `peek` does
+ * not (TYPE, TTL, OBJECT, SCAN's TYPE filter, as Redis's LOOKUP_NOTOUCH).
+ *
  * Change signals. Every mutation ends in `modified(key)` (Redis's
  * signalModifiedKey + dirty++): `set` and `delete` call it themselves;
  * handlers that change a collection in place call it after the change. The
@@ -34,6 +43,21 @@ const DELS_BITS = 25n;
 const OFFSET_MASK = (1n << OFFSET_BITS) - 1n;
 const DELS_MASK = (1 << Number(DELS_BITS)) - 1;
 const CURSOR_CACHE_SIZE = 64;
+
+/** Redis's defaults: lfu-log-factor 10, lfu-decay-time 1 minute, LFU_INIT_VAL 5. */
+const LFU_LOG_FACTOR = 10;
+const LFU_DECAY_MINUTES = 1;
+const LFU_INIT_VAL = 5;
+
+/** What per-key access data is kept, derived from `maxmemory-policy`. */
+export type AccessMode = 'none' | 'lru' | 'lfu';
+
+/** The access mode a `maxmemory-policy` value needs. */
+export function accessModeFor(policy: string): AccessMode {
+  if (policy.endsWith('-lru')) return 'lru';
+  if (policy.endsWith('-lfu')) return 'lfu';
+  return 'none';
+}
 
 interface CachedCursor {
   map: Map<string, Value>;
@@ -61,6 +85,11 @@ export class Database {
 
   #lastKey: string | undefined;
   #lastSlot = 0;
+  #accessMode: AccessMode = 'none';
+  /** key → access data (see the module comment); undefined when mode is 'none'. */
+  #access: Map<string, number> | undefined;
+  /** Source of randomness for the LFU counter (tests replace it). */
+  random: () => number = Math.random;
 
   constructor(id: number, hooks: KeyspaceHooks) {
     this.id = id;
@@ -86,11 +115,31 @@ export class Database {
     const v = m.get(key);
     if (v === undefined) return undefined;
     if (this.expires.size !== 0 && this.#expireIfDue(key)) return undefined;
+    if (this.#access !== undefined) this.#touch(key);
     return v;
   }
 
+  /** As `get` (expires lazily) but does not count as an access. */
+  peek(key: string): Value | undefined {
+    const m = this.#slots[this.#slotOf(key)];
+    if (m === undefined) return undefined;
+    const v = m.get(key);
+    if (v === undefined) return undefined;
+    if (this.expires.size !== 0 && this.#expireIfDue(key)) return undefined;
+    return v;
+  }
+
+  /** Whether `key` exists (not expired); not an access. */
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    return this.peek(key) !== undefined;
+  }
+
+  /** Whether `key` is stored and its TTL, if any, has not passed. Never deletes (KEYS). */
+  isLive(key: string, now: number): boolean {
+    if (this.#slots[this.#slotOf(key)]?.has(key) !== true) return false;
+    if (this.expires.size === 0) return true;
+    const at = this.expires.get(key);
+    return at === undefined || at > now;
   }
 
   /**
@@ -105,6 +154,7 @@ export class Database {
     m.set(key, value);
     if (m.size !== before) this.#size++;
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    if (this.#access !== undefined) this.#touch(key);
     this.#hooks.modified(this, key);
   }
 
@@ -129,6 +179,7 @@ export class Database {
     this.#size--;
     this.#slotDeletions[slot]!++;
     if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.#access !== undefined) this.#access.delete(key);
     if (m.size === 0) this.#slots[slot] = undefined;
   }
 
@@ -177,6 +228,7 @@ export class Database {
     this.expireIterator = undefined;
     this.#cursorCache.clear();
     this.#lastKey = undefined;
+    if (this.#access !== undefined) this.#access = new Map();
   }
 
   /** Exchanges the whole contents of two databases (SWAPDB). Does not signal. */
@@ -194,9 +246,88 @@ export class Database {
     this.expires = other.expires;
     other.expires = e;
     this.expireIterator = other.expireIterator = undefined;
+    const acc = this.#access;
+    this.#access = other.#access;
+    other.#access = acc;
+    const mode = this.#accessMode;
+    this.#accessMode = other.#accessMode;
+    other.#accessMode = mode;
     this.#cursorCache.clear();
     other.#cursorCache.clear();
     this.#lastKey = other.#lastKey = undefined;
+  }
+
+  /*----------------------------------------------------------------------------
+   * Access tracking (OBJECT IDLETIME / FREQ, LRU / LFU eviction)
+   *--------------------------------------------------------------------------*/
+
+  get accessMode(): AccessMode {
+    return this.#accessMode;
+  }
+
+  /**
+   * Switches tracking to what `policy` (a `maxmemory-policy` value) needs.
+   * A change of mode drops the data gathered so far (Redis warns that LRU
+   * and LFU data take time to adjust after a switch, too). Cheap when the
+   * mode is unchanged, so the server may call it on every cron tick.
+   */
+  setAccessPolicy(policy: string): void {
+    const mode = accessModeFor(policy);
+    if (mode === this.#accessMode) return;
+    this.#accessMode = mode;
+    this.#access = mode === 'none' ? undefined : new Map();
+  }
+
+  /** Records an access to `key` (a lookup, TOUCH, a write). */
+  #touch(key: string): void {
+    const acc = this.#access!;
+    const now = this.#hooks.now();
+    if (this.#accessMode === 'lru') {
+      acc.set(key, now);
+      return;
+    }
+    const prev = acc.get(key);
+    let counter = prev === undefined ? LFU_INIT_VAL : lfuDecayed(prev, now);
+    if (prev !== undefined && counter < 255) {
+      const base = Math.max(0, counter - LFU_INIT_VAL);
+      if (this.random() < 1 / (base * LFU_LOG_FACTOR + 1)) counter++;
+    }
+    acc.set(key, (lfuMinutes(now) << 8) | counter);
+  }
+
+  /** Counts an access to `key` if it exists (TOUCH); returns whether it exists. */
+  touch(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /**
+   * Milliseconds since `key` was last accessed, under LRU tracking; 0 when
+   * the key has no record yet or the mode is not 'lru'.
+   */
+  idleMs(key: string): number {
+    if (this.#accessMode !== 'lru') return 0;
+    const at = this.#access!.get(key);
+    return at === undefined ? 0 : Math.max(0, this.#hooks.now() - at);
+  }
+
+  /** The LFU counter of `key` after decay (OBJECT FREQ); LFU_INIT_VAL without a record. */
+  lfuFrequency(key: string): number {
+    if (this.#accessMode !== 'lfu') return 0;
+    const w = this.#access!.get(key);
+    return w === undefined ? LFU_INIT_VAL : lfuDecayed(w, this.#hooks.now());
+  }
+
+  /**
+   * Sets the access data of `key` as RESTORE's IDLETIME (seconds) or FREQ
+   * asks; ignored when the mode does not track that kind of data.
+   */
+  setAccess(key: string, opts: { idleSeconds?: number; freq?: number }): void {
+    const now = this.#hooks.now();
+    if (this.#accessMode === 'lru' && opts.idleSeconds !== undefined) {
+      this.#access!.set(key, now - opts.idleSeconds * 1000);
+    } else if (this.#accessMode === 'lfu' && opts.freq !== undefined) {
+      this.#access!.set(key, (lfuMinutes(now) << 8) | opts.freq);
+    }
   }
 
   /** Number of keys stored in `slot` (may include keys whose TTL just passed). */
@@ -238,7 +369,8 @@ export class Database {
 
   /** A random live key, or undefined if the database is empty. */
   randomKey(random: () => number = Math.random): string | undefined {
-    for (let attempt = 0; attempt < 100 && this.#size > 0; attempt++) {
+    // Each failed attempt deletes one expired key, so the loop ends.
+    while (this.#size > 0) {
       let slot = Math.floor(random() * SLOT_COUNT);
       let m = this.#slots[slot];
       for (let i = 0; m === undefined && i < SLOT_COUNT; i++) {
@@ -292,12 +424,18 @@ export class Database {
         offset = 0;
         continue;
       }
+      // Keys deleted from this slot since the cursor was made may have stood
+      // before the cursor's position: step back by that many (an upper bound
+      // on the shift), so no surviving key is skipped. This also applies when
+      // continuing a cached iterator, whose real position may have moved.
+      if (offset > 0) {
+        const shift = (this.#slotDeletions[slot]! - dels) & DELS_MASK;
+        offset = Math.max(0, offset - shift);
+      }
       let iter: Iterator<string>;
       if (cached !== undefined && cached.map === m && offset > 0) {
         iter = cached.iter;
       } else {
-        const shift = (this.#slotDeletions[slot]! - dels) & DELS_MASK;
-        if (offset > 0) offset = Math.max(0, offset - shift);
         iter = m.keys();
         for (let i = 0; i < offset; i++) if (iter.next().done) break;
       }
@@ -339,4 +477,19 @@ export class Database {
     }
     this.#cursorCache.set(cursor, { map, iter });
   }
+}
+
+/** Redis's LFUGetTimeInMinutes: unix minutes modulo 2^16. */
+function lfuMinutes(nowMs: number): number {
+  return Math.floor(nowMs / 60000) & 0xffff;
+}
+
+/** Redis's LFUDecrAndReturn: the counter of LFU word `w` after one decrement per elapsed decay period. */
+function lfuDecayed(w: number, nowMs: number): number {
+  const ldt = w >>> 8;
+  const counter = w & 0xff;
+  const now = lfuMinutes(nowMs);
+  const elapsed = now >= ldt ? now - ldt : 0xffff - ldt + now;
+  const periods = Math.floor(elapsed / LFU_DECAY_MINUTES);
+  return periods > counter ? 0 : counter - periods;
 }
