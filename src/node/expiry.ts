@@ -16,6 +16,10 @@
  * end. Over successive cycles every key with a TTL is examined, and the
  * fraction of due keys in a batch estimates the stale fraction as Redis's
  * random sample does. The time budget is checked every batch via the clock.
+ *
+ * When the budget runs out, the next cycle starts from the database where
+ * this one stopped (Redis's `current_db`), so one database full of expired
+ * keys cannot starve the others.
  */
 import type { Database } from './keyspace.js';
 
@@ -33,6 +37,9 @@ export interface ExpireCycleOptions {
   now: () => number;
 }
 
+/** Per set of databases: the index the next cycle starts from. */
+const NEXT_DB = new WeakMap<readonly Database[], number>();
+
 /** Runs one active expire cycle over `dbs`; returns the number of keys expired. */
 export function activeExpireCycle(dbs: readonly Database[], opts: ExpireCycleOptions): number {
   const effort = opts.effort - 1;
@@ -41,7 +48,10 @@ export function activeExpireCycle(dbs: readonly Database[], opts: ExpireCycleOpt
   const budgetMs = (1000 / opts.hz) * ((SLOW_TIME_PERC + 2 * effort) / 100);
   const start = opts.elapsed();
   let expired = 0;
-  for (const db of dbs) {
+  const first = (NEXT_DB.get(dbs) ?? 0) % Math.max(1, dbs.length);
+  for (let n = 0; n < dbs.length; n++) {
+    const index = (first + n) % dbs.length;
+    const db = dbs[index]!;
     if (db.expires.size === 0) continue;
     for (;;) {
       const now = opts.now();
@@ -67,8 +77,12 @@ export function activeExpireCycle(dbs: readonly Database[], opts: ExpireCycleOpt
       }
       expired += due;
       if (seen === 0 || due * 100 <= seen * acceptable) break;
-      if (opts.elapsed() - start > budgetMs) return expired;
+      if (opts.elapsed() - start > budgetMs) {
+        NEXT_DB.set(dbs, index + 1);
+        return expired;
+      }
     }
   }
+  NEXT_DB.set(dbs, 0);
   return expired;
 }
