@@ -316,7 +316,7 @@ export class Config {
     for (const p of patterns) {
       if (!isPattern(p)) {
         const d = findDirective(p);
-        if (d) out.set(p.toLowerCase(), formatDirectiveValue(d, this.#values.get(d.name)!));
+        if (d && !out.has(p)) out.set(p, formatDirectiveValue(d, this.#values.get(d.name)!));
         continue;
       }
       for (const d of DIRECTIVES) {

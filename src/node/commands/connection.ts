@@ -301,6 +301,9 @@ export function resetCommand(c: Client, _args: string[]): Reply {
 export function selectCommand(c: Client, args: string[]): Reply {
   const id = parseInteger(args[1]!);
   if (id === undefined) throw NOT_INTEGER;
+  if (id < -2147483648 || id > 2147483647) {
+    throw new RespError('ERR value is out of range, value must between -2147483648 and 2147483647');
+  }
   if (c.server.config.getBool('cluster-enabled') && id !== 0) throw new RespError('ERR SELECT is not allowed in cluster mode');
   if (id < 0 || id >= c.server.dbs.length) throw new RespError('ERR DB index is out of range');
   c.db = c.server.dbs[id]!;

@@ -11,7 +11,6 @@ import type { HandlerTable } from '../command-handler.js';
 import { RespError } from '../errors.js';
 import { OK, type Reply } from '../resp/reply.js';
 import { helpReply } from './connection.js';
-import { parseFlushMode } from './server.js';
 
 const FUNCTION_HELP = [
   'FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -88,6 +87,11 @@ class ScriptingNotSupportedError extends RespError {
 const NO_SCRIPTS = new ScriptingNotSupportedError('Lua scripting');
 const NO_FUNCTIONS = new ScriptingNotSupportedError('FUNCTION');
 
+function isFlushMode(arg: string): boolean {
+  const m = arg.toLowerCase();
+  return m === 'sync' || m === 'async';
+}
+
 function noScripts(): Reply {
   throw NO_SCRIPTS;
 }
@@ -101,7 +105,9 @@ function noFunctions(): Reply {
  *----------------------------------------------------------------------------*/
 
 export function scriptFlushCommand(_c: Client, args: string[]): Reply {
-  parseFlushMode(args, 2);
+  if (args.length > 3 || (args.length === 3 && !isFlushMode(args[2]!))) {
+    throw new RespError('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+  }
   return OK;
 }
 
@@ -110,7 +116,10 @@ export function scriptExistsCommand(_c: Client, args: string[]): Reply {
 }
 
 export function functionFlushCommand(_c: Client, args: string[]): Reply {
-  parseFlushMode(args, 2);
+  if (args.length > 3) {
+    throw new RespError(`ERR unknown subcommand or wrong number of arguments for '${args[1]!}'. Try FUNCTION HELP.`);
+  }
+  if (args.length === 3 && !isFlushMode(args[2]!)) throw new RespError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   return OK;
 }
 

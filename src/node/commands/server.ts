@@ -130,6 +130,10 @@ export function parseInteger(s: string): number | undefined {
   return isInt64Text(s) ? Number(s) : undefined;
 }
 
+function isInt32(n: number): boolean {
+  return n >= -2147483648 && n <= 2147483647;
+}
+
 /** Parses the optional ASYNC|SYNC argument of FLUSHDB/FLUSHALL/FUNCTION FLUSH/SCRIPT FLUSH. */
 export function parseFlushMode(args: readonly string[], at: number): 'sync' | 'async' {
   if (args.length === at) return 'sync';
@@ -321,9 +325,9 @@ export function swapdbCommand(c: Client, args: string[]): Reply {
   const server = c.server;
   if (server.config.getBool('cluster-enabled')) throw new RespError('ERR SWAPDB is not allowed in cluster mode');
   const a = parseInteger(args[1]!);
-  if (a === undefined) throw new RespError('ERR invalid first DB index');
+  if (a === undefined || !isInt32(a)) throw new RespError('ERR invalid first DB index');
   const b = parseInteger(args[2]!);
-  if (b === undefined) throw new RespError('ERR invalid second DB index');
+  if (b === undefined || !isInt32(b)) throw new RespError('ERR invalid second DB index');
   if (a < 0 || a >= server.dbs.length || b < 0 || b >= server.dbs.length) throw new RespError('ERR DB index is out of range');
   if (a === b) return OK;
   const da = server.dbs[a]!;
@@ -350,7 +354,7 @@ export function configGetCommand(c: Client, args: string[]): Reply {
 }
 
 export function configSetCommand(c: Client, args: string[]): Reply {
-  if ((args.length - 2) % 2 !== 0) throw new RespError("ERR wrong number of arguments for 'config|set' command");
+  if ((args.length - 2) % 2 !== 0) throw SYNTAX;
   const config = c.server.config;
   const pairs = args.slice(2);
   try {
