@@ -1,0 +1,186 @@
+/**
+ * Cursors over collections (HSCAN, SSCAN and ZSCAN), and the dense table
+ * that makes them cheap.
+ *
+ * API
+ * ---
+ * - `parseScanCursor(text)`: the cursor argument as Redis reads it (an
+ *   unsigned 64-bit decimal), or throws `ERR invalid cursor`.
+ * - `parseScanOptions(args, from)`: `MATCH pattern` and `COUNT n` options
+ *   from `args[from]` on; throws `ERR syntax error` / `ERR value is not an
+ *   integer or out of range` with Redis's rules (COUNT < 1 is a syntax error,
+ *   TYPE is not accepted by the collection scans).
+ * - `scanReply(cursor, items)`: the `[cursor, [items...]]` reply.
+ * - `DenseMap<V>`: a string-keyed map with O(1) get/set/delete, O(1) uniform
+ *   random access by position (`keyAt`/`valueAt`) and a stable scan cursor
+ *   (`scan`). Hashes, sets (and sorted sets, for ZSCAN) use it as their
+ *   `hashtable` encoding.
+ *
+ * Compact encodings (listpack, intset) do not use cursors: as Redis does,
+ * one call returns every element and cursor 0.
+ *
+ * The cursor algorithm (DenseMap.scan)
+ * ------------------------------------
+ * Elements live in a dense array; a Map gives each key its index. Adding
+ * appends at the end; deleting moves the last element into the hole (swap
+ * remove), so the array never has gaps and a random element is one random
+ * index.
+ *
+ * A scan walks the array from the END towards index 0. The cursor is `p`:
+ * "every index >= p was visited" (a new scan, cursor 0, starts at p = size).
+ * Invariant: every element present since the scan started and not yet
+ * returned sits at an index < p. It holds across changes between calls:
+ * - an addition appends at index `size` (>= p): nothing moves;
+ * - a deletion at index i moves the last element x (index size-1) to i.
+ *   If x was not yet returned, it was below p, so i < size-1 < p: it stays
+ *   below p. If x was returned already, it may be returned again (Redis
+ *   allows duplicates).
+ * Hence Redis's guarantee: an element present for the whole scan is returned
+ * at least once; elements added during the scan may or may not be. A cursor
+ * larger than the collection (it shrank, or a made-up cursor) is clamped to
+ * the size. The returned cursor is `p` after the step, 0 once p reaches 0.
+ * Each call costs O(COUNT), with no state kept on the server.
+ */
+import { NOT_INTEGER, RespError, SYNTAX } from './errors.js';
+import type { Reply } from './resp/reply.js';
+import { isInt64Text } from './values.js';
+
+export class InvalidCursorError extends RespError {
+  constructor() {
+    super('ERR invalid cursor');
+  }
+}
+
+const INVALID_CURSOR = new InvalidCursorError();
+const UINT64_MAX = 18446744073709551615n;
+
+/**
+ * Parses a SCAN cursor as Redis does (strtoull on the whole argument): digits
+ * only, at most 2^64-1. Returns it as a number clamped to MAX_SAFE_INTEGER
+ * (larger cursors are never issued by us, and clamp to "past the end").
+ */
+export function parseScanCursor(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 20) throw INVALID_CURSOR;
+  for (let i = 0; i < n; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch < 0x30 || ch > 0x39) throw INVALID_CURSOR;
+  }
+  if (n < 16) return Number(text);
+  const b = BigInt(text);
+  if (b > UINT64_MAX) throw INVALID_CURSOR;
+  return b > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(b);
+}
+
+export interface ScanOptions {
+  /** MATCH pattern, undefined when absent or `*` (matches everything). */
+  pattern: string | undefined;
+  /** COUNT, default 10. */
+  count: number;
+}
+
+/** Parses `[MATCH pattern] [COUNT count]` (any order, repeatable; the last wins) from `args[from]` on. */
+export function parseScanOptions(args: readonly string[], from: number): ScanOptions {
+  let pattern: string | undefined;
+  let count = 10;
+  for (let i = from; i < args.length; i += 2) {
+    const opt = args[i]!.toLowerCase();
+    if (i + 1 >= args.length) throw SYNTAX;
+    const val = args[i + 1]!;
+    if (opt === 'count') {
+      if (!isInt64Text(val)) throw NOT_INTEGER;
+      // Counts past 2^53 (up to int64) are accepted and mean "everything".
+      const n = val.length < 16 ? Number(val) : Math.min(Number(BigInt(val)), Number.MAX_SAFE_INTEGER);
+      if (n < 1) throw SYNTAX;
+      count = n;
+    } else if (opt === 'match') {
+      pattern = val === '*' ? undefined : val;
+    } else {
+      throw SYNTAX;
+    }
+  }
+  return { pattern, count };
+}
+
+/** The reply of a collection scan: `[cursor as bulk string, items]`. */
+export function scanReply(cursor: number, items: Reply[]): Reply {
+  return [String(cursor), items];
+}
+
+/**
+ * Insertion-ordered map (until deletions swap elements) with O(1) random
+ * access and a stateless scan cursor; see the module comment.
+ */
+export class DenseMap<V> {
+  #index = new Map<string, number>();
+  #keys: string[] = [];
+  #vals: V[] = [];
+
+  get size(): number {
+    return this.#keys.length;
+  }
+
+  has(key: string): boolean {
+    return this.#index.has(key);
+  }
+
+  get(key: string): V | undefined {
+    const i = this.#index.get(key);
+    return i === undefined ? undefined : this.#vals[i];
+  }
+
+  /** Sets `key` to `value`; returns true if the key is new. */
+  set(key: string, value: V): boolean {
+    const i = this.#index.get(key);
+    if (i !== undefined) {
+      this.#vals[i] = value;
+      return false;
+    }
+    this.#index.set(key, this.#keys.length);
+    this.#keys.push(key);
+    this.#vals.push(value);
+    return true;
+  }
+
+  /** Deletes `key` (the last element takes its place); returns whether it existed. */
+  delete(key: string): boolean {
+    const i = this.#index.get(key);
+    if (i === undefined) return false;
+    this.#index.delete(key);
+    const last = this.#keys.length - 1;
+    if (i !== last) {
+      const k = this.#keys[last]!;
+      this.#keys[i] = k;
+      this.#vals[i] = this.#vals[last]!;
+      this.#index.set(k, i);
+    }
+    this.#keys.pop();
+    this.#vals.pop();
+    return true;
+  }
+
+  /** Key at position `i` (0 <= i < size). */
+  keyAt(i: number): string {
+    return this.#keys[i]!;
+  }
+
+  /** Value at position `i` (0 <= i < size). */
+  valueAt(i: number): V {
+    return this.#vals[i]!;
+  }
+
+  /**
+   * One scan step from `cursor` (0 starts a scan): calls `visit` for up to
+   * `count` elements and returns the next cursor (0 when done).
+   */
+  scan(cursor: number, count: number, visit: (key: string, value: V) => void): number {
+    const n = this.#keys.length;
+    let p = cursor === 0 || cursor > n ? n : cursor;
+    const stop = Math.max(0, p - count);
+    while (p > stop) {
+      p--;
+      visit(this.#keys[p]!, this.#vals[p]!);
+    }
+    return p;
+  }
+}
