@@ -21,8 +21,8 @@
 
 /** Redis's PROTO_INLINE_MAX_SIZE: longest inline command or header line. */
 export const INLINE_MAX_SIZE = 64 * 1024;
-/** Redis 7.0's limit on the number of arguments of one multibulk request. */
-export const MULTIBULK_MAX = 1024 * 1024;
+/** Redis 7.0's limit on the number of arguments of one multibulk request (INT_MAX). */
+export const MULTIBULK_MAX = 2147483647;
 /** Limits applied before a client has authenticated (CVE-2021-32675). */
 const UNAUTH_MULTIBULK_MAX = 10;
 const UNAUTH_BULK_MAX = 16384;
@@ -130,7 +130,11 @@ export class RequestParser {
       return null;
     }
     const n = parseLength(buf, this.#pos + 1, cr);
-    if (n === undefined || n > MULTIBULK_MAX) return protocolError('invalid multibulk length');
+    if (n === undefined || n > MULTIBULK_MAX) {
+      // Redis finds the CR with strchr, which stops at a NUL: it keeps waiting.
+      if (hasNul(buf, this.#pos, cr)) return this.#waitLine('too big mbulk count string');
+      return protocolError('invalid multibulk length');
+    }
     if (n > UNAUTH_MULTIBULK_MAX && this.unauthenticated) return protocolError('unauthenticated multibulk length');
     this.#pos = cr + 2;
     this.#argsLeft = n > 0 ? n : 0;
@@ -150,11 +154,19 @@ export class RequestParser {
           this.#need = 0;
           return null;
         }
-        if (buf[this.#pos] !== 0x24 /* '$' */) {
-          return protocolError(`expected '$', got '${String.fromCharCode(buf[this.#pos]!)}'`);
+        const first = buf[this.#pos]!;
+        if (first !== 0x24 /* '$' */) {
+          // Redis finds the CR with strchr, which stops at a NUL: it keeps waiting.
+          if (hasNul(buf, this.#pos, cr)) return this.#waitLine('too big bulk count string');
+          // Redis replaces CR and LF in error replies with spaces.
+          const shown = first === CR || first === LF ? ' ' : String.fromCharCode(first);
+          return protocolError(`expected '$', got '${shown}'`);
         }
         const len = parseLength(buf, this.#pos + 1, cr);
-        if (len === undefined || len < 0 || len > this.maxBulkLen) return protocolError('invalid bulk length');
+        if (len === undefined || len < 0 || len > this.maxBulkLen) {
+          if (hasNul(buf, this.#pos, cr)) return this.#waitLine('too big bulk count string');
+          return protocolError('invalid bulk length');
+        }
         if (len > UNAUTH_BULK_MAX && this.unauthenticated) return protocolError('unauthenticated bulk length');
         this.#pos = cr + 2;
         this.#bulkLen = len;
@@ -177,11 +189,24 @@ export class RequestParser {
     }
   }
 
+  /**
+   * A header line whose terminator Redis cannot see (a NUL comes first, and
+   * Redis searches with strchr): wait for more input, as Redis does, and fail
+   * with `tooBig` once more than INLINE_MAX_SIZE bytes are buffered.
+   */
+  #waitLine(tooBig: string): null | ProtocolError {
+    if (this.bufferedBytes > INLINE_MAX_SIZE) return protocolError(tooBig);
+    this.#need = 0;
+    return null;
+  }
+
   /** Reads one inline command; `undefined` for an empty line. */
   #readInline(): string[] | null | ProtocolError | undefined {
     const buf = this.#buf;
     const lf = buf.indexOf(LF, this.#pos);
-    if (lf === -1) {
+    // Redis finds the LF with strchr, which stops at a NUL: it keeps waiting.
+    if (lf === -1 || hasNul(buf, this.#pos, lf)) {
+      if (lf !== -1) return this.#waitLine('too big inline request');
       if (buf.length - this.#pos > INLINE_MAX_SIZE) return protocolError('too big inline request');
       this.#need = 0;
       return null;
@@ -193,6 +218,12 @@ export class RequestParser {
     if (args === null) return protocolError('unbalanced quotes in request');
     return args.length === 0 ? undefined : args;
   }
+}
+
+/** True if `buf[start..end)` holds a NUL byte. Scans only that range (header lines are short). */
+function hasNul(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === 0) return true;
+  return false;
 }
 
 function protocolError(detail: string): ProtocolError {
