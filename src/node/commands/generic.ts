@@ -56,10 +56,13 @@ function parseInt64(s: string): bigint | undefined {
   return isInt64Text(s) ? BigInt(s) : undefined;
 }
 
-/** `s` as a C int (Redis's getIntFromObjectOrReply); throws NOT_INTEGER. */
+const INT_RANGE = new RespError(`ERR value is out of range, value must between ${INT_MIN} and ${INT_MAX}`);
+
+/** `s` as a C int (Redis's getIntFromObjectOrReply); throws NOT_INTEGER or INT_RANGE. */
 function parseIntArg(s: string): number {
   const n = parseInt64(s);
-  if (n === undefined || n > BigInt(INT_MAX) || n < BigInt(INT_MIN)) throw NOT_INTEGER;
+  if (n === undefined) throw NOT_INTEGER;
+  if (n > BigInt(INT_MAX) || n < BigInt(INT_MIN)) throw INT_RANGE;
   return Number(n);
 }
 

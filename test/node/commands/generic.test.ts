@@ -292,7 +292,8 @@ describe('RENAME, RENAMENX, COPY, MOVE', () => {
     expect(await t('MOVE', 'a', '0')).toBe('-ERR source and destination objects are the same\r\n');
     expect(await t('MOVE', 'a', '16')).toBe('-ERR DB index is out of range\r\n');
     expect(await t('MOVE', 'a', '-1')).toBe('-ERR DB index is out of range\r\n');
-    expect(await t('MOVE', 'a', '99999999999')).toBe('-ERR value is not an integer or out of range\r\n');
+    expect(await t('MOVE', 'a', '99999999999')).toBe('-ERR value is out of range, value must between -2147483648 and 2147483647\r\n');
+    expect(await t('MOVE', 'a', 'x')).toBe('-ERR value is not an integer or out of range\r\n');
   });
 });
 
