@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { COMMAND_SPECS } from '../router/command-table.js';
 import type { CommandSpec } from '../router/command-spec.js';
 import type { Client } from './client.js';
+import { blockingDenied, handleReadyKeys, hasReadyKeys, takeDeniedReply } from './blocking.js';
 import { BLOCKED, type CommandHandler } from './command-handler.js';
 import { HANDLERS } from './commands/index.js';
 import { postponeIfPaused } from './commands/connection.js';
@@ -151,6 +152,8 @@ function runCommand(c: Client, args: string[]): void {
   }
   const reply = call(c, cmd, args);
   if (reply !== BLOCKED) c.reply(reply);
+  // Serve clients blocked on keys this command (or EXEC) made ready.
+  if (hasReadyKeys()) handleReadyKeys();
 }
 
 /** Replies with a command-rejection error and flags an open transaction. */
@@ -182,6 +185,8 @@ export function call(c: Client, cmd: ResolvedCommand, args: string[]): Reply | t
     }
     server.countError((reply as ErrorReply).message);
   }
+  // Inside EXEC a blocking command answers its timeout reply instead of blocking.
+  if (reply === BLOCKED && blockingDenied()) reply = takeDeniedReply();
   const usec = Math.round((performance.now() - start) * 1000);
   cmd.stats.calls++;
   cmd.stats.usec += usec;
