@@ -6,6 +6,7 @@
  *
  * SELECT, SWAPDB, FLUSHDB, FLUSHALL and DBSIZE live with the server commands.
  */
+import { signalKeyReady } from '../blocking.js';
 import type { Client } from '../client.js';
 import type { HandlerTable } from '../command-handler.js';
 import { deserializeValue, dumpCodecForType, serializeValue } from '../dump.js';
@@ -305,6 +306,7 @@ function renameGeneric(c: Client, args: string[], nx: boolean): Reply {
   db.delete(src);
   db.set(dst, v);
   if (at !== undefined) db.setExpire(dst, at);
+  signalKeyReady(db, dst);
   return nx ? 1 : OK;
 }
 
@@ -348,6 +350,7 @@ export function copyCommand(c: Client, args: string[]): Reply {
   }
   dst.set(newKey, copyValue(v));
   if (at !== undefined) dst.setExpire(newKey, at);
+  signalKeyReady(dst, newKey);
   return 1;
 }
 
@@ -365,6 +368,7 @@ export function moveCommand(c: Client, args: string[]): Reply {
   dst.set(key, v);
   if (at !== undefined) dst.setExpire(key, at);
   src.delete(key);
+  signalKeyReady(dst, key);
   return 1;
 }
 
@@ -558,6 +562,7 @@ export function restoreCommand(c: Client, args: string[]): Reply {
   }
   db.set(key, value);
   if (ttl !== 0) db.setExpire(key, ttl);
+  signalKeyReady(db, key);
   if (idle !== undefined || freq !== undefined) {
     syncAccessPolicy(c);
     db.setAccess(key, {
