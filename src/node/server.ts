@@ -26,6 +26,10 @@ import { WatchRegistry } from './watch.js';
 export interface ClusterRouting {
   /** Returns the error to send instead of running the command, or null to run it here. */
   route(c: Client, spec: CommandSpec, args: string[]): RespError | null;
+  /** Opens the cluster bus once the client port is bound. */
+  start?(): Promise<void>;
+  /** Saves the cluster config and closes the bus. */
+  shutdown?(): Promise<void>;
 }
 
 export interface ServerStats {
@@ -159,11 +163,20 @@ export class Server {
    * listens. Subsystems (cluster, replication) hook in here.
    */
   async start(): Promise<void> {
+    if (this.config.getBool('cluster-enabled')) {
+      // Loaded lazily so non-cluster nodes never pay for the subsystem.
+      const { Cluster } = await import('./cluster/index.js');
+      const cluster = new Cluster(this);
+      cluster.load();
+      this.cluster = cluster;
+    }
     await this.listen();
+    await this.cluster?.start?.();
   }
 
   /** Graceful stop for SIGTERM/SHUTDOWN: saves what must be saved, then closes. */
   async shutdown(): Promise<void> {
+    await this.cluster?.shutdown?.();
     await this.close();
   }
 

@@ -1,0 +1,777 @@
+/**
+ * The cluster subsystem of a node (`cluster-enabled yes`): state, config
+ * file, the bus, and routing. Installed as `server.cluster` by Server.start.
+ *
+ * Bus algorithm (a small Redis cluster bus):
+ * - Every node keeps one outbound link to each known node and answers on
+ *   inbound links. A cron every 100 ms (re)connects links and sends a PING to
+ *   each node it has not pinged for a second; the peer answers PONG. Both
+ *   carry the sender's id, address, flags, epochs, master, slot bitmap and
+ *   gossip about up to 3 other nodes (nodes learn of each other this way).
+ * - CLUSTER MEET creates a handshake node for the address; its link sends
+ *   MEET, the receiver adds the sender, and the PONG tells us the real id.
+ * - Any change of slots, epochs or roles is broadcast at once (a PONG to
+ *   every linked node), so SETSLOT/ADDSLOTS reach every node within one
+ *   round trip instead of a ping period.
+ * - Slot claims: a master's claim on a slot wins if the slot is unassigned
+ *   or its current owner's configEpoch is lower (Redis's
+ *   clusterUpdateSlotsConfigWith); a master that loses its last slot to
+ *   another becomes that node's replica. Two masters with the same
+ *   configEpoch: the one with the smaller id takes currentEpoch+1
+ *   (clusterHandleConfigEpochCollision).
+ * - A PING unanswered for cluster-node-timeout flags the node `fail?`
+ *   (PFAIL). FAIL agreement and failover come later; the bus reserves their
+ *   message types.
+ */
+import { createServer, connect, type Server as NetServer, type Socket } from 'node:net';
+import { isAbsolute, join } from 'node:path';
+import type { CommandSpec } from '../../router/command-spec.js';
+import { lookupCommand } from '../../router/command-table.js';
+import { routeCommand, routeTransaction, type RouteContext, type RouteDecision, type RoutedCommand, type SlotState } from '../../router/route.js';
+import { SLOT_COUNT } from '../../router/slot.js';
+import type { Client } from '../client.js';
+import { AskError, ClusterDownError, CrossSlotError, MovedError, RespError, TryAgainError } from '../errors.js';
+import type { Server } from '../server.js';
+import {
+  bitmapHas,
+  BusProtocolError,
+  encodeMessage,
+  FrameReader,
+  MSG,
+  MSG_TYPE_COUNT,
+  packSlots,
+  type BusMessage,
+  type GossipEntry,
+  type Heartbeat,
+} from './bus.js';
+import { slotBitmapOf, type BusStats } from './describe.js';
+import { formatNodesConf, readNodesConf, writeNodesConf, writeNodesConfAsync } from './nodes-conf.js';
+import { ClusterNode, ClusterState, isNodeId, NODE_FLAGS, randomNodeId } from './state.js';
+
+const CRON_MS = 100;
+const PING_PERIOD_MS = 1000;
+const RECONNECT_MS = 500;
+const BLACKLIST_TTL_MS = 60_000;
+const GOSSIP_COUNT = 3;
+
+/** One bus connection. */
+export class BusLink {
+  readonly createTime: number;
+  readonly reader = new FrameReader();
+  node: ClusterNode | undefined;
+  connected = false;
+  closed = false;
+  /** Handshake links send MEET instead of PING. */
+  meet = false;
+  lastPing = 0;
+
+  constructor(
+    readonly socket: Socket,
+    readonly direction: 'to' | 'from',
+    now: number,
+  ) {
+    this.createTime = now;
+  }
+
+  send(buf: Buffer): void {
+    if (!this.closed) this.socket.write(buf);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connected = false;
+    this.socket.destroy();
+  }
+}
+
+export class Cluster {
+  readonly server: Server;
+  state!: ClusterState;
+  readonly stats: BusStats = { sent: new Array(MSG_TYPE_COUNT).fill(0), received: new Array(MSG_TYPE_COUNT).fill(0) };
+  /** cluster_state:ok. */
+  ok = false;
+  readonly configPath: string;
+  /** Outbound link per node. */
+  readonly links = new Map<ClusterNode, BusLink>();
+  readonly inbound = new Set<BusLink>();
+  #listener: NetServer | undefined;
+  #cron: NodeJS.Timeout | undefined;
+  #lastConnectTry = new Map<ClusterNode, number>();
+  #broadcastScheduled = false;
+  #saveRunning = false;
+  #saveAgain = false;
+  #savePromise: Promise<void> = Promise.resolve();
+  #savedEpochs = '';
+  #ctx: MutableRouteContext;
+  #slotState = { owner: null as string | null, migratingTo: null as string | null, importingFrom: null as string | null };
+  /** Extra hooks (MIGRATE's connection cache) to close on shutdown. */
+  readonly closeHooks: (() => void)[] = [];
+
+  constructor(server: Server) {
+    this.server = server;
+    const file = server.config.getString('cluster-config-file');
+    this.configPath = isAbsolute(file) ? file : join(server.config.getString('dir'), file);
+    this.#ctx = this.#makeContext();
+  }
+
+  get now(): number {
+    return this.server.clock.now();
+  }
+
+  get myself(): ClusterNode {
+    return this.state.myself;
+  }
+
+  /** Loads nodes.conf, or creates a new identity (a master with no slots). */
+  load(): void {
+    const loaded = readNodesConf(this.configPath, this.now);
+    if (loaded) {
+      this.state = loaded;
+      this.server.log('notice', `Node configuration loaded, I'm ${loaded.myself.id}`);
+    } else {
+      const me = new ClusterNode(randomNodeId(), NODE_FLAGS.myself | NODE_FLAGS.master, this.now);
+      this.state = new ClusterState(me);
+      this.server.log('notice', `No cluster configuration found, I'm ${me.id}`);
+    }
+  }
+
+  /** Base port plus 10000 unless `cluster-port` is set. */
+  busPort(): number {
+    const p = this.server.config.getNumber('cluster-port');
+    return p !== 0 ? p : this.server.port + 10000;
+  }
+
+  /** After the client listener is up: fixes my address, opens the bus, starts the cron. */
+  async start(): Promise<void> {
+    const cfg = this.server.config;
+    const me = this.myself;
+    const cport = this.busPort();
+    if (cport > 65535) throw new Error(`Cannot start the cluster bus as port ${this.server.port}+10000 is above 65535: set cluster-port`);
+    me.port = cfg.getNumber('cluster-announce-port') || this.server.port;
+    me.cport = cfg.getNumber('cluster-announce-bus-port') || cport;
+    me.hostname = cfg.getString('cluster-announce-hostname');
+    const announceIp = cfg.getString('cluster-announce-ip');
+    if (announceIp !== '') me.ip = announceIp;
+    const binds = cfg.get('bind') as string[];
+    const srv = createServer({ noDelay: true }, (s) => this.#accept(s));
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code === 'EADDRINUSE' ? `Cannot listen on the cluster bus port ${cport} as it is already in use` : `Cannot listen on the cluster bus port ${cport}: ${err.message}`)),
+      );
+      srv.listen({ host: binds[0] ?? '127.0.0.1', port: cport }, () => resolve());
+    });
+    srv.on('error', (err) => this.server.log('warning', `Cluster bus listener error: ${err.message}`));
+    this.#listener = srv;
+    this.updateState();
+    this.saveConfig();
+    this.#cron = setInterval(() => this.cron(), CRON_MS);
+    this.#cron.unref();
+  }
+
+  /** Saves the config and closes every link. */
+  async shutdown(): Promise<void> {
+    if (this.#cron) clearInterval(this.#cron);
+    this.#cron = undefined;
+    // Let a background write finish first, so it cannot land after the final one.
+    await this.#savePromise;
+    try {
+      this.saveConfig();
+    } catch (err) {
+      this.server.log('warning', `Cannot save the cluster config: ${(err as Error).message}`);
+    }
+    for (const l of this.links.values()) l.close();
+    for (const l of this.inbound) l.close();
+    for (const h of this.closeHooks) h();
+    const srv = this.#listener;
+    this.#listener = undefined;
+    if (srv) await new Promise<void>((r) => srv.close(() => r()));
+  }
+
+  /** Writes nodes.conf now (atomically); fsynced when an epoch changed since the last save. */
+  saveConfig(): void {
+    const epochs = `${this.state.currentEpoch}/${this.myself.configEpoch}/${this.state.lastVoteEpoch}`;
+    const fsync = epochs !== this.#savedEpochs;
+    writeNodesConf(this.configPath, formatNodesConf(this.state, this.now), fsync);
+    this.#savedEpochs = epochs;
+  }
+
+  /**
+   * Saves soon without blocking: one background write at a time; changes
+   * made while it runs are written by one more write after it. Used for every
+   * change (a file write costs milliseconds on a busy disk, and a reshard
+   * changes the config thousands of times); shutdown and SAVECONFIG save
+   * synchronously.
+   */
+  scheduleSave(): void {
+    if (this.#saveRunning) {
+      this.#saveAgain = true;
+      return;
+    }
+    this.#saveRunning = true;
+    const epochs = `${this.state.currentEpoch}/${this.myself.configEpoch}/${this.state.lastVoteEpoch}`;
+    const fsync = epochs !== this.#savedEpochs;
+    this.#savedEpochs = epochs;
+    this.#savePromise = writeNodesConfAsync(this.configPath, formatNodesConf(this.state, this.now), fsync).then(
+      () => this.#saveDone(),
+      (err: Error) => {
+        this.server.log('warning', `Cannot save the cluster config: ${err.message}`);
+        this.#saveDone();
+      },
+    );
+  }
+
+  #saveDone(): void {
+    this.#saveRunning = false;
+    if (this.#saveAgain && this.#cron !== undefined) {
+      this.#saveAgain = false;
+      this.scheduleSave();
+    }
+  }
+
+  /** A local change of slots/epochs/roles: save, tell everyone, recompute the state. */
+  configChanged(): void {
+    this.scheduleSave();
+    this.updateState();
+    this.scheduleBroadcast();
+  }
+
+  scheduleBroadcast(): void {
+    if (this.#broadcastScheduled) return;
+    this.#broadcastScheduled = true;
+    setImmediate(() => {
+      this.#broadcastScheduled = false;
+      for (const l of this.links.values()) if (l.connected && !l.meet) this.#sendHeartbeat(l, MSG.pong);
+    });
+  }
+
+  /** cluster_state: ok unless (with full coverage required) a slot is unassigned or its owner failed. */
+  updateState(): void {
+    let ok = true;
+    if (this.server.config.getBool('cluster-require-full-coverage')) {
+      for (let s = 0; s < SLOT_COUNT; s++) {
+        const o = this.state.slots.get(s);
+        if (o === null || o.failed) {
+          ok = false;
+          break;
+        }
+      }
+    }
+    if (ok !== this.ok) this.server.log('notice', `Cluster state changed: ${ok ? 'ok' : 'fail'}`);
+    this.ok = ok;
+  }
+
+  /** Whether `n` has a live outbound link. */
+  isLinked = (n: ClusterNode): boolean => {
+    const l = this.links.get(n);
+    return l !== undefined && l.connected;
+  };
+
+  // ---------------------------------------------------------------------------
+  // Routing
+  // ---------------------------------------------------------------------------
+
+  #makeContext(): MutableRouteContext {
+    const ctx: MutableRouteContext = {
+      myId: '',
+      myMaster: null,
+      clusterOk: false,
+      allowReadsWhenDown: false,
+      asking: false,
+      readonly: false,
+      slotState: (slot: number): SlotState => {
+        const st = this.#slotState;
+        st.owner = this.state.slots.get(slot)?.id ?? null;
+        st.migratingTo = this.state.migratingTo[slot]?.id ?? null;
+        st.importingFrom = this.state.importingFrom[slot]?.id ?? null;
+        return st;
+      },
+      keyExists: (key: string): boolean => this.server.dbs[0]!.has(key),
+    };
+    return ctx;
+  }
+
+  /** The dispatcher's hook: the error to send instead of running the command, or null. */
+  route(c: Client, spec: CommandSpec, args: string[]): RespError | null {
+    if (spec.name === 'select') {
+      const id = Number(args[1]);
+      if (/^-?\d+$/.test(args[1]!) && id !== 0) return SELECT_NOT_ALLOWED;
+      return null;
+    }
+    const isExec = spec.name === 'exec';
+    if (!isExec && spec.keys === undefined && spec.getKeys === undefined) return null;
+    const ctx = this.#ctx;
+    ctx.myId = this.myself.id;
+    ctx.myMaster = this.myself.isReplica ? (this.myself.master?.id ?? null) : null;
+    ctx.clusterOk = this.ok;
+    ctx.allowReadsWhenDown = this.server.config.getBool('cluster-allow-reads-when-down');
+    ctx.asking = c.asking;
+    ctx.readonly = c.readonlyMode;
+    let d: RouteDecision;
+    if (isExec) {
+      if (c.multi === null) return null;
+      const queued: RoutedCommand[] = [];
+      for (const q of c.multi) {
+        const s = resolveSpec(q.args);
+        if (s) queued.push({ spec: s, args: q.args });
+      }
+      d = routeTransaction(ctx, queued);
+    } else d = routeCommand(ctx, spec, args);
+    return this.render(d);
+  }
+
+  /** Turns a routing decision into the error Redis would send (null for local). */
+  render(d: RouteDecision): RespError | null {
+    switch (d.kind) {
+      case 'local':
+        return null;
+      case 'moved': {
+        const n = this.state.nodes.get(d.node);
+        return new MovedError(d.slot, n?.ip ?? '', n?.port ?? 0);
+      }
+      case 'ask': {
+        const n = this.state.nodes.get(d.node);
+        return new AskError(d.slot, n?.ip ?? '', n?.port ?? 0);
+      }
+      case 'cross-slot':
+        return CROSS_SLOT_ERR;
+      case 'try-again':
+        return TRY_AGAIN_ERR;
+      case 'cluster-down':
+        return d.reason === 'unbound' ? DOWN_UNBOUND : d.reason === 'down' ? DOWN_STATE : DOWN_READONLY;
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Membership operations used by CLUSTER commands
+  // ---------------------------------------------------------------------------
+
+  /** CLUSTER MEET: starts a handshake with `ip:port@cport`. */
+  meet(ip: string, port: number, cport: number): void {
+    for (const n of this.state.nodes.values()) {
+      if (n.flags & NODE_FLAGS.handshake && n.ip === ip && n.port === port && n.cport === cport) return;
+    }
+    const n = new ClusterNode(randomNodeId(), NODE_FLAGS.handshake | NODE_FLAGS.master, this.now);
+    n.ip = ip;
+    n.port = port;
+    n.cport = cport;
+    this.state.addNode(n);
+    this.#connect(n, true);
+  }
+
+  /** CLUSTER FORGET: drops the node and ignores gossip about it for a minute. */
+  forget(n: ClusterNode): void {
+    this.#dropNode(n);
+    this.state.blacklist.set(n.id, this.now + BLACKLIST_TTL_MS);
+    this.configChanged();
+  }
+
+  #dropNode(n: ClusterNode): void {
+    this.links.get(n)?.close();
+    this.links.delete(n);
+    for (const l of this.inbound) if (l.node === n) l.node = undefined;
+    this.state.removeNode(n);
+  }
+
+  /** CLUSTER RESET: forget everyone, drop slots; HARD also takes a new id and zeroes the epochs. */
+  reset(hard: boolean): void {
+    const me = this.myself;
+    for (let s = 0; s < SLOT_COUNT; s++) {
+      this.state.slots.set(s, null);
+      this.state.migratingTo[s] = null;
+      this.state.importingFrom[s] = null;
+    }
+    for (const n of [...this.state.nodes.values()]) if (n !== me) this.#dropNode(n);
+    me.flags = NODE_FLAGS.myself | NODE_FLAGS.master;
+    me.master = null;
+    if (hard) {
+      this.state.currentEpoch = 0;
+      this.state.lastVoteEpoch = 0;
+      me.configEpoch = 0;
+      this.state.renameNode(me, randomNodeId());
+    }
+    this.configChanged();
+  }
+
+  /** Makes myself a replica of `master` (CLUSTER REPLICATE, or losing my last slot). */
+  setMaster(master: ClusterNode): void {
+    const me = this.myself;
+    me.flags = (me.flags & ~NODE_FLAGS.master) | NODE_FLAGS.slave;
+    me.master = master;
+    for (let s = 0; s < SLOT_COUNT; s++) {
+      this.state.migratingTo[s] = null;
+      this.state.importingFrom[s] = null;
+    }
+  }
+
+  /**
+   * Bumps my configEpoch to a new unique value if it is 0 or not already the
+   * cluster's largest (clusterBumpConfigEpochWithoutConsensus). Returns true
+   * if it changed.
+   */
+  bumpEpochWithoutConsensus(): boolean {
+    const max = this.state.maxEpoch();
+    const me = this.myself;
+    if (me.configEpoch === 0 || me.configEpoch !== max) {
+      this.state.currentEpoch++;
+      me.configEpoch = this.state.currentEpoch;
+      this.server.log('notice', `New configEpoch set to ${me.configEpoch}`);
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Links
+  // ---------------------------------------------------------------------------
+
+  #accept(socket: Socket): void {
+    const link = new BusLink(socket, 'from', this.now);
+    link.connected = true;
+    this.inbound.add(link);
+    this.#wire(link);
+  }
+
+  #connect(n: ClusterNode, meet: boolean): void {
+    if (n.ip === '' || n.cport === 0) return;
+    this.#lastConnectTry.set(n, this.now);
+    const socket = connect({ host: n.ip, port: n.cport, noDelay: true });
+    const link = new BusLink(socket, 'to', this.now);
+    link.node = n;
+    link.meet = meet;
+    this.links.set(n, link);
+    socket.once('connect', () => {
+      link.connected = true;
+      this.#sendHeartbeat(link, link.meet ? MSG.meet : MSG.ping);
+    });
+    this.#wire(link);
+  }
+
+  #wire(link: BusLink): void {
+    const s = link.socket;
+    s.setNoDelay(true);
+    s.on('data', (chunk: Buffer) => {
+      if (link.closed) return;
+      let msgs: BusMessage[];
+      try {
+        msgs = link.reader.push(chunk);
+      } catch (err) {
+        if (err instanceof BusProtocolError) this.server.log('warning', `Closing cluster bus link ${s.remoteAddress}:${s.remotePort}: ${err.message}`);
+        this.#closeLink(link);
+        return;
+      }
+      for (const m of msgs) {
+        if (link.closed) return;
+        this.#process(link, m);
+      }
+    });
+    s.on('error', () => this.#closeLink(link));
+    s.on('close', () => this.#closeLink(link));
+  }
+
+  #closeLink(link: BusLink): void {
+    link.close();
+    if (link.direction === 'from') this.inbound.delete(link);
+    else if (link.node && this.links.get(link.node) === link) this.links.delete(link.node);
+  }
+
+  #heartbeat(type: typeof MSG.ping | typeof MSG.pong | typeof MSG.meet): Heartbeat {
+    const me = this.myself;
+    const gossip: GossipEntry[] = [];
+    const candidates = [...this.state.nodes.values()].filter((n) => n !== me && !(n.flags & NODE_FLAGS.handshake) && n.ip !== '');
+    for (let i = 0; i < GOSSIP_COUNT && candidates.length > 0; i++) {
+      const j = Math.floor(Math.random() * candidates.length);
+      const n = candidates.splice(j, 1)[0]!;
+      gossip.push({ id: n.id, ip: n.ip, port: n.port, cport: n.cport, flags: n.flags, pingSent: n.pingSent, pongReceived: n.pongReceived });
+    }
+    return {
+      type,
+      id: me.id,
+      currentEpoch: this.state.currentEpoch,
+      configEpoch: me.isReplica && me.master ? me.master.configEpoch : me.configEpoch,
+      replOffset: me.replOffset,
+      flags: me.flags & ~NODE_FLAGS.myself,
+      port: me.port,
+      cport: me.cport,
+      ip: this.server.config.getString('cluster-announce-ip'),
+      hostname: me.hostname,
+      masterId: me.isReplica && me.master ? me.master.id : null,
+      slots: packSlots(slotBitmapOf(this.state, me.isReplica && me.master ? me.master : me)),
+      gossip,
+      extensions: [],
+    };
+  }
+
+  #sendHeartbeat(link: BusLink, type: typeof MSG.ping | typeof MSG.pong | typeof MSG.meet): void {
+    if (link.closed) return;
+    link.send(encodeMessage(this.#heartbeat(type)));
+    this.stats.sent[type]!++;
+    if (type !== MSG.pong && link.node) {
+      link.lastPing = this.now;
+      if (link.node.pingSent === 0) link.node.pingSent = this.now;
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Message processing
+  // ---------------------------------------------------------------------------
+
+  #process(link: BusLink, msg: BusMessage): void {
+    if (msg.type < MSG_TYPE_COUNT) this.stats.received[msg.type]!++;
+    if (msg.type !== MSG.ping && msg.type !== MSG.pong && msg.type !== MSG.meet) return;
+    const h = msg as Heartbeat;
+    const now = this.now;
+    const me = this.myself;
+    let changed = false;
+    if (h.id === me.id) {
+      // Talking to myself (a MEET to my own address): drop the handshake node.
+      if (link.node && link.node.flags & NODE_FLAGS.handshake) this.#dropNode(link.node);
+      link.close();
+      return;
+    }
+    const senderIp = h.ip !== '' ? h.ip : stripV6(link.socket.remoteAddress ?? '');
+    let sender = this.state.nodes.get(h.id);
+    if (sender && sender.flags & NODE_FLAGS.handshake) sender = undefined;
+
+    if (h.type === MSG.ping || h.type === MSG.meet) {
+      if ((h.type === MSG.meet || me.ip === '') && this.server.config.getString('cluster-announce-ip') === '') {
+        const ip = stripV6(link.socket.localAddress ?? '');
+        if (ip !== '' && ip !== me.ip) {
+          me.ip = ip;
+          changed = true;
+        }
+      }
+      if (!sender && h.type === MSG.meet && !this.#blacklisted(h.id)) {
+        sender = new ClusterNode(h.id, NODE_FLAGS.master, now);
+        sender.ip = senderIp;
+        sender.port = h.port;
+        sender.cport = h.cport;
+        this.state.addNode(sender);
+        changed = true;
+      }
+      link.node ??= sender;
+      this.#sendHeartbeat(link, MSG.pong);
+    }
+
+    // A PONG on a handshake link tells us who is there.
+    if (link.direction === 'to' && link.node && link.node.flags & NODE_FLAGS.handshake) {
+      const hs = link.node;
+      const existing = this.state.nodes.get(h.id);
+      if (existing && existing !== hs) {
+        this.links.delete(hs);
+        this.state.removeNode(hs);
+        const old = this.links.get(existing);
+        if (old && old !== link) old.close();
+        link.node = existing;
+        this.links.set(existing, link);
+        sender = existing;
+      } else {
+        this.state.renameNode(hs, h.id);
+        hs.flags &= ~NODE_FLAGS.handshake;
+        sender = hs;
+      }
+      link.meet = false;
+      changed = true;
+    }
+    if (!sender) return;
+
+    sender.dataReceived = now;
+    if (h.type === MSG.pong && link.direction === 'to') {
+      sender.pongReceived = now;
+      sender.pingSent = 0;
+      if (sender.flags & NODE_FLAGS.pfail) {
+        sender.flags &= ~NODE_FLAGS.pfail;
+        this.updateState();
+      }
+    }
+    // Address: trust what the node says about itself.
+    if (sender.ip !== senderIp || sender.port !== h.port || sender.cport !== h.cport || sender.hostname !== h.hostname) {
+      sender.ip = senderIp;
+      sender.port = h.port;
+      sender.cport = h.cport;
+      sender.hostname = h.hostname;
+      changed = true;
+    }
+    if (h.currentEpoch > this.state.currentEpoch) {
+      this.state.currentEpoch = h.currentEpoch;
+      changed = true;
+    }
+    // Role.
+    if (h.flags & NODE_FLAGS.master) {
+      if (!sender.isMaster) {
+        sender.flags = (sender.flags & ~NODE_FLAGS.slave) | NODE_FLAGS.master;
+        sender.master = null;
+        changed = true;
+      }
+      if (h.configEpoch !== sender.configEpoch) {
+        sender.configEpoch = h.configEpoch;
+        changed = true;
+      }
+      if (this.#updateSlotsFrom(sender, h.configEpoch, h.slots)) changed = true;
+      if (this.#handleEpochCollision(sender)) changed = true;
+    } else if (h.flags & NODE_FLAGS.slave) {
+      const master = h.masterId !== null ? this.state.nodes.get(h.masterId) : undefined;
+      if (!sender.isReplica || (master && sender.master !== master)) {
+        sender.flags = (sender.flags & ~NODE_FLAGS.master) | NODE_FLAGS.slave;
+        if (master) sender.master = master;
+        for (let s = 0; s < SLOT_COUNT; s++) if (this.state.slots.get(s) === sender) this.state.slots.set(s, null);
+        changed = true;
+      }
+    }
+    sender.replOffset = h.replOffset;
+    if (this.#processGossip(h.gossip)) changed = true;
+    if (changed) {
+      this.scheduleSave();
+      this.updateState();
+    }
+  }
+
+  #blacklisted(id: string): boolean {
+    const until = this.state.blacklist.get(id);
+    if (until === undefined) return false;
+    if (until < this.now) {
+      this.state.blacklist.delete(id);
+      return false;
+    }
+    return true;
+  }
+
+  /** Learns about nodes from gossip. Returns true if the view changed. */
+  #processGossip(entries: GossipEntry[]): boolean {
+    let changed = false;
+    for (const g of entries) {
+      if (g.id === this.myself.id || !isNodeId(g.id)) continue;
+      const known = this.state.nodes.get(g.id);
+      if (known) {
+        // A node we cannot reach may have moved: take the reported address.
+        if (!this.isLinked(known) && g.ip !== '' && (known.ip !== g.ip || known.port !== g.port || known.cport !== g.cport)) {
+          known.ip = g.ip;
+          known.port = g.port;
+          known.cport = g.cport;
+          this.links.get(known)?.close();
+          this.links.delete(known);
+          changed = true;
+        }
+        continue;
+      }
+      if (g.ip === '' || g.flags & (NODE_FLAGS.noaddr | NODE_FLAGS.handshake) || this.#blacklisted(g.id)) continue;
+      const n = new ClusterNode(g.id, g.flags & (NODE_FLAGS.master | NODE_FLAGS.slave), this.now);
+      n.ip = g.ip;
+      n.port = g.port;
+      n.cport = g.cport;
+      this.state.addNode(n);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * Applies `sender`'s claim on the slots in `bits` (clusterUpdateSlotsConfigWith).
+   * Returns true if the slot table changed.
+   */
+  #updateSlotsFrom(sender: ClusterNode, senderEpoch: number, bits: Uint8Array): boolean {
+    const me = this.myself;
+    let changed = false;
+    let lostToSender = false;
+    const dirty: number[] = [];
+    for (let s = 0; s < SLOT_COUNT; s++) {
+      if (!bitmapHas(bits, s)) continue;
+      const cur = this.state.slots.get(s);
+      if (cur === sender) continue;
+      if (this.state.importingFrom[s] !== null) continue;
+      if (cur === null || cur.configEpoch < senderEpoch) {
+        if (cur === me) {
+          lostToSender = true;
+          if (this.server.dbs[0]!.countInSlot(s) > 0) dirty.push(s);
+          this.state.migratingTo[s] = null;
+        }
+        this.state.slots.set(s, sender);
+        changed = true;
+      }
+    }
+    if (!changed) return false;
+    const myMaster = me.isReplica ? me.master : me;
+    if (lostToSender && me.isMaster && this.state.slots.slotsOf(me).length === 0 && this.server.config.getBool('cluster-allow-replica-migration')) {
+      this.server.log('notice', `Configuration change detected. Reconfiguring myself as a replica of ${sender.id}`);
+      this.setMaster(sender);
+    } else if (myMaster === me) {
+      for (const s of dirty) this.server.dbs[0]!.flushSlot(s);
+    }
+    return true;
+  }
+
+  /** Equal configEpochs on two masters: the smaller id moves to a new epoch. */
+  #handleEpochCollision(sender: ClusterNode): boolean {
+    const me = this.myself;
+    if (sender.configEpoch !== me.configEpoch || !sender.isMaster || !me.isMaster) return false;
+    if (sender.id <= me.id) return false;
+    this.state.currentEpoch++;
+    me.configEpoch = this.state.currentEpoch;
+    this.server.log('verbose', `WARNING: configEpoch collision with node ${sender.id}. configEpoch set to ${me.configEpoch}`);
+    this.scheduleBroadcast();
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Cron
+  // ---------------------------------------------------------------------------
+
+  /** Every 100 ms: connect links, ping, time out handshakes, flag PFAIL. */
+  cron(): void {
+    const now = this.now;
+    const timeout = this.server.config.getNumber('cluster-node-timeout');
+    let stateChanged = false;
+    for (const n of [...this.state.nodes.values()]) {
+      if (n.isMyself) continue;
+      const handshake = (n.flags & NODE_FLAGS.handshake) !== 0;
+      if (handshake && now - n.ctime > Math.max(timeout, 1000)) {
+        this.#dropNode(n);
+        continue;
+      }
+      let link = this.links.get(n);
+      if (link === undefined) {
+        if (now - (this.#lastConnectTry.get(n) ?? 0) >= RECONNECT_MS) this.#connect(n, handshake);
+        continue;
+      }
+      if (!link.connected) continue;
+      // No answer for half the timeout: the link may be stuck, reconnect.
+      if (n.pingSent !== 0 && now - n.pingSent > timeout / 2 && now - n.dataReceived > timeout / 2 && now - link.createTime > timeout / 2) {
+        this.#closeLink(link);
+        link = undefined;
+      }
+      if (link && now - link.lastPing >= PING_PERIOD_MS) this.#sendHeartbeat(link, link.meet ? MSG.meet : MSG.ping);
+      if (n.pingSent !== 0 && now - n.pingSent > timeout && !(n.flags & (NODE_FLAGS.pfail | NODE_FLAGS.fail))) {
+        n.flags |= NODE_FLAGS.pfail;
+        stateChanged = true;
+      }
+    }
+    if (stateChanged) this.updateState();
+  }
+}
+
+interface MutableRouteContext extends RouteContext {
+  myId: string;
+  myMaster: string | null;
+  clusterOk: boolean;
+  allowReadsWhenDown: boolean;
+  asking: boolean;
+  readonly: boolean;
+}
+
+/** Spec of a queued command (the subcommand's own spec for containers). */
+function resolveSpec(args: readonly string[]): CommandSpec | undefined {
+  const spec = lookupCommand(args[0]!);
+  if (spec?.subcommands && args.length > 1) return lookupCommand(`${spec.name}|${args[1]!.toLowerCase()}`) ?? spec;
+  return spec;
+}
+
+function stripV6(addr: string): string {
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+}
+
+const SELECT_NOT_ALLOWED = new RespError('ERR SELECT is not allowed in cluster mode');
+const CROSS_SLOT_ERR = new CrossSlotError();
+const TRY_AGAIN_ERR = new TryAgainError();
+const DOWN_UNBOUND = new ClusterDownError('unbound');
+const DOWN_STATE = new ClusterDownError('down');
+const DOWN_READONLY = new ClusterDownError('readonly-down');

@@ -1,0 +1,179 @@
+/**
+ * What a node knows about the cluster (Redis's clusterState / clusterNode):
+ * the nodes it knows, who serves each slot, which slots are being migrated
+ * or imported, and the two epochs.
+ *
+ * Epochs. `currentEpoch` is the cluster-wide logical clock (the highest
+ * epoch seen anywhere); each master's `configEpoch` versions its claim on its
+ * slots: when two masters claim a slot, the claim with the higher configEpoch
+ * wins (see `Cluster.#updateSlotsFrom`). Two masters with the same
+ * configEpoch are separated by `handleConfigEpochCollision`.
+ *
+ * The slot table is this node's view. Nodes print it in CLUSTER NODES/SLOTS
+ * and route with it; a node's own slots are the entries pointing at myself.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { SlotMap } from '../../router/slot-map.js';
+import { SLOT_COUNT } from '../../router/slot.js';
+
+/** Node flags, in the order CLUSTER NODES prints them. */
+export const NODE_FLAGS = {
+  myself: 1,
+  master: 2,
+  slave: 4,
+  pfail: 8,
+  fail: 16,
+  handshake: 32,
+  noaddr: 64,
+  nofailover: 512,
+} as const;
+
+const FLAG_NAMES: [number, string][] = [
+  [NODE_FLAGS.myself, 'myself'],
+  [NODE_FLAGS.master, 'master'],
+  [NODE_FLAGS.slave, 'slave'],
+  [NODE_FLAGS.pfail, 'fail?'],
+  [NODE_FLAGS.fail, 'fail'],
+  [NODE_FLAGS.handshake, 'handshake'],
+  [NODE_FLAGS.noaddr, 'noaddr'],
+  [NODE_FLAGS.nofailover, 'nofailover'],
+];
+
+/** `myself,master`; `noflags` when none is set. */
+export function flagsToString(flags: number): string {
+  let out = '';
+  for (const [bit, name] of FLAG_NAMES) {
+    if (flags & bit) out += (out === '' ? '' : ',') + name;
+  }
+  return out === '' ? 'noflags' : out;
+}
+
+/** Inverse of `flagsToString` (unknown names are ignored). */
+export function flagsFromString(s: string): number {
+  let flags = 0;
+  for (const part of s.split(',')) {
+    for (const [bit, name] of FLAG_NAMES) if (name === part) flags |= bit;
+  }
+  return flags;
+}
+
+/** A random 40-hex-digit node id. */
+export function randomNodeId(): string {
+  return randomBytes(20).toString('hex');
+}
+
+/** True for a 40-character lower-case hex id. */
+export function isNodeId(s: string): boolean {
+  return s.length === 40 && /^[0-9a-f]{40}$/.test(s);
+}
+
+/** One node as this node sees it. */
+export class ClusterNode {
+  id: string;
+  ip = '';
+  port = 0;
+  cport = 0;
+  hostname = '';
+  flags: number;
+  /** Master of a replica, else null. */
+  master: ClusterNode | null = null;
+  configEpoch = 0;
+  /** Unix ms of the PING we wait a PONG for, 0 if none. */
+  pingSent = 0;
+  /** Unix ms of the last PONG. */
+  pongReceived = 0;
+  /** Unix ms of the last message of any kind from this node. */
+  dataReceived = 0;
+  /** Creation time (unix ms), for handshake timeouts. */
+  ctime: number;
+  /** Replication offset the node advertises (0 until replication exists). */
+  replOffset = 0;
+
+  constructor(id: string, flags: number, now: number) {
+    this.id = id;
+    this.flags = flags;
+    this.ctime = now;
+  }
+
+  get isMaster(): boolean {
+    return (this.flags & NODE_FLAGS.master) !== 0;
+  }
+  get isReplica(): boolean {
+    return (this.flags & NODE_FLAGS.slave) !== 0;
+  }
+  get isMyself(): boolean {
+    return (this.flags & NODE_FLAGS.myself) !== 0;
+  }
+  get failed(): boolean {
+    return (this.flags & NODE_FLAGS.fail) !== 0;
+  }
+
+  /** Shard id: stable per master and shared by its replicas (CLUSTER MYSHARDID / SHARDS). */
+  get shardId(): string {
+    const head = this.master ?? this;
+    return createHash('sha1').update('shardis-shard:' + head.id).digest('hex');
+  }
+}
+
+/** The whole view. */
+export class ClusterState {
+  myself: ClusterNode;
+  readonly nodes = new Map<string, ClusterNode>();
+  readonly slots = new SlotMap<ClusterNode>();
+  readonly migratingTo: (ClusterNode | null)[] = new Array<ClusterNode | null>(SLOT_COUNT).fill(null);
+  readonly importingFrom: (ClusterNode | null)[] = new Array<ClusterNode | null>(SLOT_COUNT).fill(null);
+  currentEpoch = 0;
+  lastVoteEpoch = 0;
+  /** Forgotten node ids → unix ms until which gossip about them is ignored. */
+  readonly blacklist = new Map<string, number>();
+
+  constructor(myself: ClusterNode) {
+    this.myself = myself;
+    this.nodes.set(myself.id, myself);
+  }
+
+  addNode(n: ClusterNode): void {
+    this.nodes.set(n.id, n);
+  }
+
+  /** Drops a node: its slots become unassigned, open slots towards it close, replicas lose it. */
+  removeNode(n: ClusterNode): void {
+    this.nodes.delete(n.id);
+    for (let s = 0; s < SLOT_COUNT; s++) {
+      if (this.slots.get(s) === n) this.slots.set(s, null);
+      if (this.migratingTo[s] === n) this.migratingTo[s] = null;
+      if (this.importingFrom[s] === n) this.importingFrom[s] = null;
+    }
+    for (const other of this.nodes.values()) if (other.master === n) other.master = null;
+  }
+
+  /** Renames a node (a handshake node learns its real id). */
+  renameNode(n: ClusterNode, id: string): void {
+    this.nodes.delete(n.id);
+    n.id = id;
+    this.nodes.set(id, n);
+  }
+
+  /** The largest configEpoch of any known node (Redis's clusterGetMaxEpoch, with currentEpoch). */
+  maxEpoch(): number {
+    let max = this.currentEpoch;
+    for (const n of this.nodes.values()) if (n.configEpoch > max) max = n.configEpoch;
+    return max;
+  }
+
+  /** Number of masters serving at least one slot (cluster_size). */
+  size(): number {
+    const owners = new Set<ClusterNode>();
+    for (const r of this.slots.ownerRanges()) owners.add(r.owner);
+    let n = 0;
+    for (const o of owners) if (o.isMaster) n++;
+    return n;
+  }
+
+  /** Replicas of `master`, in table order. */
+  replicasOf(master: ClusterNode): ClusterNode[] {
+    const out: ClusterNode[] = [];
+    for (const n of this.nodes.values()) if (n.master === master && n.isReplica) out.push(n);
+    return out;
+  }
+}
