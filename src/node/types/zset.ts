@@ -1,0 +1,389 @@
+/**
+ * Sorted set values (Redis's OBJ_ZSET), in two encodings:
+ *
+ * - `listpack` while small (at most `zset-max-listpack-entries` members, none
+ *   longer than `zset-max-listpack-value` bytes): two parallel arrays of
+ *   members and scores kept sorted by (score, member). Lookups binary-search
+ *   when the score is known and scan otherwise, as Redis's listpack does;
+ *   with at most a few hundred entries that beats any pointer structure.
+ * - `skiplist` past either limit: an indexable skiplist (./skiplist.ts) for
+ *   order and ranks plus a DenseMap member → score for O(1) lookups, so insert,
+ *   delete, rank and range by index, score or member are O(log N). Once
+ *   converted a value never goes back to `listpack` (as in Redis), except
+ *   that freshly built results (ZUNIONSTORE, ZRANGESTORE...) start small.
+ *
+ * Order: by score, ties by member bytes. Members are latin1 strings, so
+ * JS string comparison is byte comparison.
+ *
+ * The interface is rank-based: a score or lex range is turned into a half-open
+ * rank interval [lo, hi) with `countBelowScore` / `countBelowMember`, and the
+ * commands then read or delete ranks. That keeps every command O(log N + M)
+ * on both encodings with one code path.
+ */
+import { DenseMap } from '../collection-scan.js';
+import { DUMP_TAGS, registerDumpCodec } from '../dump.js';
+import type { CollectionValue } from '../values.js';
+import { SkipList, type SkipNode } from './skiplist.js';
+
+/** Limits of the compact encoding (from the zset-max-listpack-* directives). */
+export interface ZSetLimits {
+  readonly maxEntries: number;
+  readonly maxValue: number;
+}
+
+/** First index in sorted `members`/`scores` at which (score, member) would be inserted. */
+function lowerBound(members: string[], scores: number[], score: number, member: string): number {
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = scores[mid]!;
+    if (s < score || (s === score && members[mid]! < member)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class ZSetValue implements CollectionValue {
+  readonly type = 'zset' as const;
+  /** Compact encoding: parallel sorted arrays (null once converted). */
+  #lpMembers: string[] | null = [];
+  #lpScores: number[] | null = [];
+  /** Skiplist encoding. */
+  #zsl: SkipList | null = null;
+  #dict: DenseMap<number> | null = null;
+
+  get size(): number {
+    return this.#dict !== null ? this.#dict.size : this.#lpMembers!.length;
+  }
+
+  encoding(): string {
+    return this.#dict !== null ? 'skiplist' : 'listpack';
+  }
+
+  /** True when stored as a skiplist. */
+  get isSkiplist(): boolean {
+    return this.#dict !== null;
+  }
+
+  /** Switches to the skiplist encoding (no-op if already there). */
+  convertToSkiplist(): void {
+    if (this.#dict !== null) return;
+    const zsl = new SkipList();
+    const dict = new DenseMap<number>();
+    const m = this.#lpMembers!;
+    const s = this.#lpScores!;
+    for (let i = 0; i < m.length; i++) {
+      zsl.insert(s[i]!, m[i]!);
+      dict.set(m[i]!, s[i]!);
+    }
+    this.#zsl = zsl;
+    this.#dict = dict;
+    this.#lpMembers = this.#lpScores = null;
+  }
+
+  /** Score of `member`, or undefined. */
+  score(member: string): number | undefined {
+    if (this.#dict !== null) return this.#dict.get(member);
+    const i = this.#lpMembers!.indexOf(member);
+    return i < 0 ? undefined : this.#lpScores![i];
+  }
+
+  /**
+   * Adds a member that is not present yet, converting to a skiplist first
+   * when the result would exceed `limits`.
+   */
+  insert(member: string, score: number, limits: ZSetLimits): void {
+    if (this.#dict === null && (this.#lpMembers!.length + 1 > limits.maxEntries || member.length > limits.maxValue)) {
+      this.convertToSkiplist();
+    }
+    if (this.#dict !== null) {
+      this.#zsl!.insert(score, member);
+      this.#dict.set(member, score);
+      return;
+    }
+    const m = this.#lpMembers!;
+    const s = this.#lpScores!;
+    // A listpack stores scores as text parsed back as integers when they can
+    // be: -0 comes back as 0 (a skiplist keeps -0).
+    if (score === 0) score = 0;
+    const at = lowerBound(m, s, score, member);
+    if (at === m.length) {
+      m.push(member);
+      s.push(score);
+    } else {
+      m.splice(at, 0, member);
+      s.splice(at, 0, score);
+    }
+  }
+
+  /** Changes the score of a present member from `oldScore` to `newScore`. */
+  update(member: string, oldScore: number, newScore: number): void {
+    if (this.#dict !== null) {
+      this.#zsl!.updateScore(oldScore, member, newScore);
+      this.#dict.set(member, newScore);
+      return;
+    }
+    const m = this.#lpMembers!;
+    const s = this.#lpScores!;
+    const at = lowerBound(m, s, oldScore, member);
+    m.splice(at, 1);
+    s.splice(at, 1);
+    if (newScore === 0) newScore = 0; // -0 becomes 0, see insert()
+    const to = lowerBound(m, s, newScore, member);
+    m.splice(to, 0, member);
+    s.splice(to, 0, newScore);
+  }
+
+  /** Removes `member`; returns whether it was present. */
+  remove(member: string): boolean {
+    if (this.#dict !== null) {
+      const score = this.#dict.get(member);
+      if (score === undefined) return false;
+      this.#dict.delete(member);
+      this.#zsl!.delete(score, member);
+      return true;
+    }
+    const i = this.#lpMembers!.indexOf(member);
+    if (i < 0) return false;
+    this.#lpMembers!.splice(i, 1);
+    this.#lpScores!.splice(i, 1);
+    return true;
+  }
+
+  /** 0-based rank of `member` in ascending order, or -1. */
+  rank(member: string): number {
+    if (this.#dict !== null) {
+      const score = this.#dict.get(member);
+      if (score === undefined) return -1;
+      return this.#zsl!.rankOf(score, member) - 1;
+    }
+    return this.#lpMembers!.indexOf(member);
+  }
+
+  /** Number of members with score < `score` (<= when `inclusive`). */
+  countBelowScore(score: number, inclusive: boolean): number {
+    if (this.#dict !== null) return this.#zsl!.countBelowScore(score, inclusive);
+    const s = this.#lpScores!;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = s[mid]!;
+      if (v < score || (inclusive && v === score)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Number of members < `member` (<= when `inclusive`); meaningful when all scores are equal. */
+  countBelowMember(member: string, inclusive: boolean): number {
+    if (this.#dict !== null) return this.#zsl!.countBelowMember(member, inclusive);
+    const m = this.#lpMembers!;
+    let lo = 0;
+    let hi = m.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = m[mid]!;
+      if (v < member || (inclusive && v === member)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Appends the members (and scores, if `outScores`) of ranks `from`..`to`
+   * inclusive (0-based, ascending order, in range) to the output arrays, in
+   * descending rank order when `reverse` (then `from` >= `to`).
+   */
+  range(from: number, to: number, reverse: boolean, outMembers: string[], outScores: number[] | null): void {
+    if (this.#dict === null) {
+      const m = this.#lpMembers!;
+      const s = this.#lpScores!;
+      if (reverse) {
+        for (let i = from; i >= to; i--) {
+          outMembers.push(m[i]!);
+          if (outScores !== null) outScores.push(s[i]!);
+        }
+      } else {
+        for (let i = from; i <= to; i++) {
+          outMembers.push(m[i]!);
+          if (outScores !== null) outScores.push(s[i]!);
+        }
+      }
+      return;
+    }
+    let n: SkipNode | null = this.#zsl!.byRank(from + 1);
+    const count = reverse ? from - to + 1 : to - from + 1;
+    for (let k = 0; k < count && n !== null; k++) {
+      outMembers.push(n.member);
+      if (outScores !== null) outScores.push(n.score);
+      n = reverse ? n.backward : n.next[0]!;
+    }
+  }
+
+  /** Member at 0-based rank `i` (in range). */
+  memberAt(i: number): string {
+    if (this.#dict === null) return this.#lpMembers![i]!;
+    return this.#zsl!.byRank(i + 1)!.member;
+  }
+
+  /** Removes ranks [from, to) (0-based, in range); returns how many were removed. */
+  removeRange(from: number, to: number): number {
+    if (to <= from) return 0;
+    if (this.#dict === null) {
+      this.#lpMembers!.splice(from, to - from);
+      this.#lpScores!.splice(from, to - from);
+      return to - from;
+    }
+    let n: SkipNode | null = this.#zsl!.byRank(from + 1);
+    const zsl = this.#zsl!;
+    const dict = this.#dict;
+    for (let k = from; k < to && n !== null; k++) {
+      const next: SkipNode | null = n.next[0]!;
+      dict.delete(n.member);
+      zsl.delete(n.score, n.member);
+      n = next;
+    }
+    return to - from;
+  }
+
+  /** Calls `fn` for every member in ascending order. */
+  forEach(fn: (member: string, score: number) => void): void {
+    if (this.#dict === null) {
+      const m = this.#lpMembers!;
+      const s = this.#lpScores!;
+      for (let i = 0; i < m.length; i++) fn(m[i]!, s[i]!);
+      return;
+    }
+    for (let n = this.#zsl!.first; n !== null; n = n.next[0]!) fn(n.member, n.score);
+  }
+
+  /** The member → score table of the skiplist encoding (null while listpack), for ZSCAN and ZRANDMEMBER. */
+  get dict(): DenseMap<number> | null {
+    return this.#dict;
+  }
+
+  clone(): ZSetValue {
+    const z = new ZSetValue();
+    if (this.#dict === null) {
+      z.#lpMembers = this.#lpMembers!.slice();
+      z.#lpScores = this.#lpScores!.slice();
+    } else {
+      z.convertToSkiplist();
+      this.forEach((m, s) => {
+        z.#zsl!.insert(s, m);
+        z.#dict!.set(m, s);
+      });
+    }
+    return z;
+  }
+
+  memoryUsage(): number {
+    let bytes = 16;
+    const perEntry = this.#dict !== null ? 96 : 12;
+    this.forEach((m) => {
+      bytes += m.length + perEntry;
+    });
+    return bytes;
+  }
+
+  /**
+   * Builds a sorted set from members and scores (unique members), in the
+   * compact encoding when it fits `limits` (the way Redis builds the result
+   * of ZUNIONSTORE or ZRANGESTORE).
+   */
+  static from(members: readonly string[], scores: readonly number[], limits: ZSetLimits): ZSetValue {
+    const z = new ZSetValue();
+    let maxLen = 0;
+    for (const m of members) if (m.length > maxLen) maxLen = m.length;
+    if (members.length > limits.maxEntries || maxLen > limits.maxValue) z.convertToSkiplist();
+    if (z.#dict !== null) {
+      for (let i = 0; i < members.length; i++) {
+        z.#zsl!.insert(scores[i]!, members[i]!);
+        z.#dict.set(members[i]!, scores[i]!);
+      }
+      return z;
+    }
+    const idx = members.map((_, i) => i);
+    idx.sort((a, b) => {
+      const sa = scores[a]!;
+      const sb = scores[b]!;
+      if (sa !== sb) return sa < sb ? -1 : 1;
+      const ma = members[a]!;
+      const mb = members[b]!;
+      return ma < mb ? -1 : ma > mb ? 1 : 0;
+    });
+    z.#lpMembers = idx.map((i) => members[i]!);
+    z.#lpScores = idx.map((i) => (scores[i] === 0 ? 0 : scores[i]!));
+    return z;
+  }
+}
+
+/*------------------------------------------------------------------------------
+ * DUMP codec: count, then per member: 4-byte length, bytes, 8-byte float64
+ *----------------------------------------------------------------------------*/
+
+function u32(n: number): string {
+  return String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+}
+
+function readU32(s: string, p: number): number {
+  return ((s.charCodeAt(p) << 24) | (s.charCodeAt(p + 1) << 16) | (s.charCodeAt(p + 2) << 8) | s.charCodeAt(p + 3)) >>> 0;
+}
+
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+
+function f64(d: number): string {
+  F64[0] = d;
+  return String.fromCharCode(...F64_BYTES);
+}
+
+function readF64(s: string, p: number): number {
+  for (let i = 0; i < 8; i++) F64_BYTES[i] = s.charCodeAt(p + i);
+  return F64[0]!;
+}
+
+/** Limits applied to restored values: the defaults of the directives. */
+const RESTORE_LIMITS: ZSetLimits = { maxEntries: 128, maxValue: 64 };
+
+registerDumpCodec({
+  tag: DUMP_TAGS.zset,
+  type: 'zset',
+  encode(v) {
+    const z = v as ZSetValue;
+    const parts: string[] = [u32(z.size), z.isSkiplist ? '\x01' : '\x00'];
+    z.forEach((m, s) => {
+      parts.push(u32(m.length), m, f64(s));
+    });
+    return parts.join('');
+  },
+  decode(body) {
+    if (body.length < 5) return undefined;
+    const n = readU32(body, 0);
+    const skiplist = body.charCodeAt(4) === 1;
+    let p = 5;
+    const members: string[] = [];
+    const scores: number[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      if (p + 4 > body.length) return undefined;
+      const len = readU32(body, p);
+      p += 4;
+      if (p + len + 8 > body.length) return undefined;
+      const m = body.slice(p, p + len);
+      p += len;
+      const s = readF64(body, p);
+      p += 8;
+      if (Number.isNaN(s) || seen.has(m)) return undefined;
+      seen.add(m);
+      members.push(m);
+      scores.push(s);
+    }
+    if (p !== body.length || n === 0) return undefined;
+    const z = ZSetValue.from(members, scores, RESTORE_LIMITS);
+    if (skiplist) z.convertToSkiplist();
+    return z;
+  },
+});
