@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { connect } from 'node:net';
+import { BUS_MAGIC, BusProtocolError, encodeMessage, FrameReader, MAX_BODY, MSG, packSlots, bitmapHas, type Heartbeat } from '../../../src/node/cluster/bus.js';
+import { cmd, launch, newNode, stopAll } from './helpers.js';
+
+const idArb = fc.stringMatching(/^[0-9a-f]{40}$/);
+
+const heartbeatArb: fc.Arbitrary<Heartbeat> = fc.record({
+  type: fc.constantFrom(MSG.ping, MSG.pong, MSG.meet),
+  id: idArb,
+  currentEpoch: fc.nat(),
+  configEpoch: fc.nat(),
+  replOffset: fc.nat(),
+  flags: fc.nat({ max: 0xffff }),
+  port: fc.nat({ max: 65535 }),
+  cport: fc.nat({ max: 65535 }),
+  ip: fc.constantFrom('', '127.0.0.1', '::1'),
+  hostname: fc.constantFrom('', 'host-a'),
+  masterId: fc.option(idArb, { nil: null }),
+  slots: fc.array(fc.integer({ min: 0, max: 16383 }), { maxLength: 50 }).map((ss) => {
+    const per = new Uint8Array(16384);
+    for (const s of ss) per[s] = 1;
+    return packSlots(per);
+  }),
+  gossip: fc.array(
+    fc.record({
+      id: idArb,
+      ip: fc.constantFrom('127.0.0.1', '10.0.0.2'),
+      port: fc.nat({ max: 65535 }),
+      cport: fc.nat({ max: 65535 }),
+      flags: fc.nat({ max: 0xffff }),
+      pingSent: fc.nat({ max: 2 ** 31 }).map((s) => s * 1000),
+      pongReceived: fc.nat({ max: 2 ** 31 }).map((s) => s * 1000),
+    }),
+    { maxLength: 3 },
+  ),
+  extensions: fc.array(fc.record({ type: fc.nat({ max: 0xffff }), data: fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b)) }), { maxLength: 2 }),
+});
+
+describe('cluster bus framing', () => {
+  it('encodeMessage and FrameReader round-trip heartbeats split at any byte', () => {
+    fc.assert(
+      fc.property(fc.array(heartbeatArb, { minLength: 1, maxLength: 3 }), fc.nat(), (msgs, cut) => {
+        const bytes = Buffer.concat(msgs.map(encodeMessage));
+        const at = cut % (bytes.length + 1);
+        const r = new FrameReader();
+        const got = [...r.push(bytes.subarray(0, at)), ...r.push(bytes.subarray(at))];
+        expect(got).toEqual(msgs.map((m) => ({ ...m, slots: new Uint8Array(m.slots) })));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('packSlots sets exactly the bits of the given slots', () => {
+    const per = new Uint8Array(16384);
+    per[0] = per[7] = per[16383] = 1;
+    const bits = packSlots(per);
+    for (let s = 0; s < 16384; s++) expect(bitmapHas(bits, s)).toBe(per[s] === 1);
+  });
+
+  it('FrameReader refuses a bad magic, another version and an oversized length', () => {
+    const good = encodeMessage({ type: MSG.fail, id: 'a'.repeat(40) });
+    const badMagic = Buffer.from(good);
+    badMagic.writeUInt32BE(BUS_MAGIC ^ 1, 0);
+    expect(() => new FrameReader().push(badMagic)).toThrow(BusProtocolError);
+    const badVersion = Buffer.from(good);
+    badVersion.writeUInt16BE(99, 4);
+    expect(() => new FrameReader().push(badVersion)).toThrow(BusProtocolError);
+    const tooLong = Buffer.from(good);
+    tooLong.writeUInt32BE(MAX_BODY + 1, 8);
+    expect(() => new FrameReader().push(tooLong)).toThrow(BusProtocolError);
+    expect(() => new FrameReader().push(Buffer.from('GET / HTTP/1.1\r\n\r\n'))).toThrow(BusProtocolError);
+  });
+
+  it('a node closes a bus link that sends garbage and keeps serving clients', async () => {
+    const n = await newNode();
+    await launch(n);
+    try {
+      const closed = await new Promise<boolean>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port: n.busPort }, () => s.write('*1\r\n$4\r\nPING\r\n'));
+        s.on('close', () => resolve(true));
+        s.on('error', () => undefined);
+        setTimeout(() => resolve(false), 5000);
+      });
+      expect(closed).toBe(true);
+      expect(await cmd(n.port, 'PING')).toBe('+PONG\r\n');
+    } finally {
+      await stopAll([n]);
+    }
+  });
+});

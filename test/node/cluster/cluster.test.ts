@@ -1,0 +1,238 @@
+/**
+ * A node in cluster mode, end to end over the wire: CLUSTER replies byte for
+ * byte against the Redis 7.0 captures (/work/shared/redis-wire), routing
+ * errors, the bus (meet, gossip, slot changes reaching everyone), MIGRATE,
+ * and restarts keeping identity, epochs and slots.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../../helpers/resp.js';
+import { cmd, formCluster, launch, newNode, stop, stopAll, waitFor, waitForOk, type ClusterTestNode } from './helpers.js';
+
+function idOf(nodesReply: string): string {
+  return /([0-9a-f]{40}) \S+ myself/.exec(nodesReply)![1]!;
+}
+
+describe('a fresh cluster node', () => {
+  let n: ClusterTestNode;
+  beforeAll(async () => {
+    n = await newNode();
+    await launch(n);
+  });
+  afterAll(() => stopAll([n]));
+
+  it('CLUSTER INFO, SLOTS, SHARDS and NODES of a fresh node match Redis byte for byte', async () => {
+    const c = await RawClient.connect(n.port);
+    const id = (await c.text('CLUSTER', 'MYID')).slice(5, 45);
+    expect(id).toMatch(/^[0-9a-f]{40}$/);
+    expect(await c.text('CLUSTER', 'INFO')).toBe(
+      '$306\r\ncluster_state:fail\r\ncluster_slots_assigned:0\r\ncluster_slots_ok:0\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:0\r\ncluster_known_nodes:1\r\ncluster_size:0\r\ncluster_current_epoch:0\r\ncluster_my_epoch:0\r\ncluster_stats_messages_sent:0\r\ncluster_stats_messages_received:0\r\ntotal_cluster_links_buffer_limit_exceeded:0\r\n\r\n',
+    );
+    expect(await c.text('CLUSTER', 'SLOTS')).toBe('*0\r\n');
+    expect(await c.text('CLUSTER', 'SHARDS')).toBe(
+      `*1\r\n*4\r\n$5\r\nslots\r\n*0\r\n$5\r\nnodes\r\n*1\r\n*14\r\n$2\r\nid\r\n$40\r\n${id}\r\n$4\r\nport\r\n:${n.port}\r\n$2\r\nip\r\n$0\r\n\r\n$8\r\nendpoint\r\n$0\r\n\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$18\r\nreplication-offset\r\n:0\r\n$6\r\nhealth\r\n$6\r\nonline\r\n`,
+    );
+    const line = `${id} :${n.port}@${n.busPort} myself,master - 0 0 0 connected\n`;
+    expect(await c.text('CLUSTER', 'NODES')).toBe(`$${line.length}\r\n${line}\r\n`);
+    expect(await c.text('GET', 'foo')).toBe('-CLUSTERDOWN Hash slot not served\r\n');
+    await c.text('HELLO', '3');
+    expect(await c.text('CLUSTER', 'NODES')).toBe(`=${line.length + 4}\r\ntxt:${line}\r\n`);
+    c.close();
+  });
+
+  it('CLUSTER subcommands reject bad arguments with Redis 7.0 error texts', async () => {
+    const cases: [string[], string][] = [
+      [['CLUSTER', 'COUNTKEYSINSLOT', '16384'], '-ERR Invalid slot\r\n'],
+      [['CLUSTER', 'COUNTKEYSINSLOT', 'abc'], '-ERR value is not an integer or out of range\r\n'],
+      [['CLUSTER', 'GETKEYSINSLOT', '2592', '-1'], '-ERR Invalid slot or number of keys\r\n'],
+      [['CLUSTER', 'KEYSLOT'], "-ERR wrong number of arguments for 'cluster|keyslot' command\r\n"],
+      [['CLUSTER', 'ADDSLOTSRANGE', '20000', '20001'], '-ERR Invalid or out of range slot\r\n'],
+      [['CLUSTER', 'DELSLOTS', '16384'], '-ERR Invalid or out of range slot\r\n'],
+      [['CLUSTER', 'SETSLOT', '16384', 'STABLE'], '-ERR Invalid or out of range slot\r\n'],
+      [['CLUSTER', 'SETSLOT', '2592', 'BOGUS'], '-ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP\r\n'],
+      [['CLUSTER', 'SETSLOT', '2592', 'NODE'], '-ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP\r\n'],
+      [['CLUSTER', 'SETSLOT', '2592', 'NODE', '0'.repeat(40)], `-ERR Unknown node ${'0'.repeat(40)}\r\n`],
+      [['CLUSTER', 'SETSLOT', '2592', 'MIGRATING', '0'.repeat(40)], "-ERR I'm not the owner of hash slot 2592\r\n"],
+      [['CLUSTER', 'MEET', '127.0.0.1'], "-ERR wrong number of arguments for 'cluster|meet' command\r\n"],
+      [['CLUSTER', 'NOSUCH'], "-ERR unknown subcommand 'NOSUCH'. Try CLUSTER HELP.\r\n"],
+      [['CLUSTER', 'GETKEYSINSLOT', '0'], "-ERR wrong number of arguments for 'cluster|getkeysinslot' command\r\n"],
+      [['SELECT', '1'], '-ERR SELECT is not allowed in cluster mode\r\n'],
+      [['SELECT', '0'], '+OK\r\n'],
+      [['CLUSTER', 'KEYSLOT', '{user1}.a'], ':8106\r\n'],
+      [['CLUSTER', 'KEYSLOT', '{}x'], ':10595\r\n'],
+      [['READONLY'], '+OK\r\n'],
+      [['READWRITE'], '+OK\r\n'],
+      [['ASKING'], '+OK\r\n'],
+    ];
+    const c = await RawClient.connect(n.port);
+    for (const [args, reply] of cases) expect([args.join(' '), await c.text(...args)]).toEqual([args.join(' '), reply]);
+    const myid = (await c.text('CLUSTER', 'MYID')).slice(5, 45);
+    expect(await c.text('CLUSTER', 'REPLICATE', myid)).toBe("-ERR Can't replicate myself\r\n");
+    expect(await c.text('CLUSTER', 'FORGET', myid)).toBe("-ERR I tried hard but I can't forget myself...\r\n");
+    c.close();
+  });
+
+  it('CLUSTER HELP lists the 7.0 subcommands as 56 status lines', async () => {
+    const help = await cmd(n.port, 'CLUSTER', 'HELP');
+    expect(help.startsWith('*56\r\n+CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ADDSLOTS <slot> [<slot> ...]\r\n')).toBe(true);
+    expect(help.endsWith('+HELP\r\n+    Prints this help.\r\n')).toBe(true);
+  });
+
+  it('CLUSTER ADDSLOTS, DELSLOTS and FLUSHSLOTS change the slots of the node and keep INFO consistent', async () => {
+    const c = await RawClient.connect(n.port);
+    expect(await c.text('CLUSTER', 'ADDSLOTS', '0', '1', '2')).toBe('+OK\r\n');
+    expect(await c.text('CLUSTER', 'ADDSLOTS', '0')).toBe('-ERR Slot 0 is already busy\r\n');
+    expect(await c.text('CLUSTER', 'ADDSLOTS', '5', '5')).toBe('-ERR Slot 5 specified multiple times\r\n');
+    expect(await c.text('CLUSTER', 'DELSLOTS', '9')).toBe('-ERR Slot 9 is already unassigned\r\n');
+    expect(await c.text('CLUSTER', 'ADDSLOTSRANGE', '10', '12', '20', '20')).toBe('+OK\r\n');
+    expect(await c.text('CLUSTER', 'ADDSLOTSRANGE', '30', '29')).toBe('-ERR start slot number 30 is greater than end slot number 29\r\n');
+    expect(await c.text('CLUSTER', 'NODES')).toMatch(/ myself,master - 0 0 0 connected 0-2 10-12 20\n/);
+    expect(await c.text('CLUSTER', 'DELSLOTSRANGE', '10', '11')).toBe('+OK\r\n');
+    expect(await c.text('CLUSTER', 'INFO')).toContain('cluster_slots_assigned:5\r\n');
+    expect(await c.text('CLUSTER', 'FLUSHSLOTS')).toBe('+OK\r\n');
+    expect(await c.text('CLUSTER', 'SLOTS')).toBe('*0\r\n');
+    expect(await c.text('CLUSTER', 'BUMPEPOCH')).toBe('+BUMPED 1\r\n');
+    expect(await c.text('CLUSTER', 'BUMPEPOCH')).toBe('+STILL 1\r\n');
+    expect(await c.text('CLUSTER', 'SET-CONFIG-EPOCH', '5')).toBe('-ERR Node config epoch is already non-zero\r\n');
+    c.close();
+  });
+
+  it('INFO shows cluster_enabled:1 and no db0 line for an empty node', async () => {
+    const info = await cmd(n.port, 'INFO');
+    expect(info).toContain('cluster_enabled:1\r\n');
+    expect(info).not.toContain('db0:');
+  });
+});
+
+describe('a three-node cluster', () => {
+  const nodes: ClusterTestNode[] = [];
+  const ids: string[] = [];
+  beforeAll(async () => {
+    for (let i = 0; i < 3; i++) nodes.push(await newNode());
+    await Promise.all(nodes.map((n) => launch(n)));
+    await formCluster(nodes);
+    for (const n of nodes) ids.push(idOf(await cmd(n.port, 'CLUSTER', 'NODES')));
+  }, 60_000);
+  afterAll(() => stopAll(nodes));
+
+  it('CLUSTER NODES agrees on every node about every slot after MEET and gossip', async () => {
+    const views = await Promise.all(nodes.map((n) => cmd(n.port, 'CLUSTER', 'NODES')));
+    for (const v of views) {
+      expect(v).toContain(`${ids[0]} 127.0.0.1:${nodes[0]!.port}@${nodes[0]!.busPort} `);
+      expect(v).toMatch(new RegExp(`${ids[0]} \\S+ (myself,)?master - \\d+ \\d+ 1 connected 0-5460\\n`));
+      expect(v).toMatch(new RegExp(`${ids[1]} \\S+ (myself,)?master - \\d+ \\d+ 2 connected 5461-10921\\n`));
+      expect(v).toMatch(new RegExp(`${ids[2]} \\S+ (myself,)?master - \\d+ \\d+ 3 connected 10922-16383\\n`));
+    }
+    const slots = await cmd(nodes[1]!.port, 'CLUSTER', 'SLOTS');
+    expect(slots).toBe(
+      `*3\r\n*3\r\n:0\r\n:5460\r\n*4\r\n$9\r\n127.0.0.1\r\n:${nodes[0]!.port}\r\n$40\r\n${ids[0]}\r\n*0\r\n` +
+        `*3\r\n:5461\r\n:10921\r\n*4\r\n$9\r\n127.0.0.1\r\n:${nodes[1]!.port}\r\n$40\r\n${ids[1]}\r\n*0\r\n` +
+        `*3\r\n:10922\r\n:16383\r\n*4\r\n$9\r\n127.0.0.1\r\n:${nodes[2]!.port}\r\n$40\r\n${ids[2]}\r\n*0\r\n`,
+    );
+    expect(await cmd(nodes[0]!.port, 'CLUSTER', 'INFO')).toMatch(/^\$\d+\r\ncluster_state:ok\r\ncluster_slots_assigned:16384\r\ncluster_slots_ok:16384\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:0\r\ncluster_known_nodes:3\r\ncluster_size:3\r\ncluster_current_epoch:3\r\ncluster_my_epoch:1\r\n/);
+  });
+
+  it('GET of a key owned by another node answers MOVED with its address, CROSSSLOT first', async () => {
+    // foo is slot 12182 (node 3), key:0 slot 2592 (node 1).
+    expect(await cmd(nodes[0]!.port, 'GET', 'foo')).toBe(`-MOVED 12182 127.0.0.1:${nodes[2]!.port}\r\n`);
+    expect(await cmd(nodes[0]!.port, 'MSET', 'foo', '1', 'key:0', '2')).toBe("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    expect(await cmd(nodes[1]!.port, 'MGET', 'foo', 'key:0')).toBe("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    expect(await cmd(nodes[2]!.port, 'SET', 'foo', 'bar')).toBe('+OK\r\n');
+    expect(await cmd(nodes[2]!.port, 'CLUSTER', 'COUNTKEYSINSLOT', '12182')).toBe(':1\r\n');
+    expect(await cmd(nodes[2]!.port, 'CLUSTER', 'GETKEYSINSLOT', '12182', '10')).toBe('*1\r\n$3\r\nfoo\r\n');
+    expect(await cmd(nodes[0]!.port, 'PING')).toBe('+PONG\r\n');
+  });
+
+  it('MULTI refuses a key of another node at queue time and EXEC answers EXECABORT; queued keys of two slots give CROSSSLOT', async () => {
+    const c = await RawClient.connect(nodes[0]!.port);
+    expect(await c.text('MULTI')).toBe('+OK\r\n');
+    expect(await c.text('GET', 'key:0')).toBe('+QUEUED\r\n');
+    expect(await c.text('GET', 'foo')).toBe(`-MOVED 12182 127.0.0.1:${nodes[2]!.port}\r\n`);
+    expect(await c.text('EXEC')).toBe('-EXECABORT Transaction discarded because of previous errors.\r\n');
+    expect(await c.text('MULTI')).toBe('+OK\r\n');
+    expect(await c.text('GET', 'key:0')).toBe('+QUEUED\r\n');
+    expect(await c.text('GET', 'key:271')).toBe('+QUEUED\r\n');
+    expect(await c.text('EXEC')).toBe("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    c.close();
+  });
+
+  it('SETSLOT MIGRATING and IMPORTING give ASK, ASKING once, TRYAGAIN, then MIGRATE and SETSLOT NODE move the slot everywhere', async () => {
+    const [src, dst, other] = [nodes[2]!, nodes[0]!, nodes[1]!];
+    const s = await RawClient.connect(src.port);
+    const d = await RawClient.connect(dst.port);
+    await s.text('SET', '{foo}a', 'A');
+    await s.text('SET', '{foo}b', 'B');
+    expect(await d.text('CLUSTER', 'SETSLOT', '12182', 'IMPORTING', ids[2]!)).toBe('+OK\r\n');
+    expect(await s.text('CLUSTER', 'SETSLOT', '12182', 'MIGRATING', ids[0]!)).toBe('+OK\r\n');
+    expect(await s.text('CLUSTER', 'NODES')).toContain(`connected 10922-16383 [12182->-${ids[0]}]\n`);
+    expect(await d.text('CLUSTER', 'NODES')).toContain(`connected 0-5460 [12182-<-${ids[2]}]\n`);
+    expect(await s.text('GET', 'foo')).toBe('$3\r\nbar\r\n');
+    expect(await s.text('GET', '{foo}missing')).toBe(`-ASK 12182 127.0.0.1:${dst.port}\r\n`);
+    expect(await s.text('MIGRATE', '127.0.0.1', String(dst.port), '', '0', '5000', 'KEYS', '{foo}a')).toBe('+OK\r\n');
+    expect(await s.text('GET', '{foo}a')).toBe(`-ASK 12182 127.0.0.1:${dst.port}\r\n`);
+    expect(await s.text('MGET', '{foo}a', '{foo}b')).toBe('-TRYAGAIN Multiple keys request during rehashing of slot\r\n');
+    expect(await d.text('GET', '{foo}a')).toBe(`-MOVED 12182 127.0.0.1:${src.port}\r\n`);
+    expect(await d.text('ASKING')).toBe('+OK\r\n');
+    expect(await d.text('GET', '{foo}a')).toBe('$1\r\nA\r\n');
+    expect(await d.text('GET', '{foo}a')).toBe(`-MOVED 12182 127.0.0.1:${src.port}\r\n`);
+    expect(await d.text('ASKING')).toBe('+OK\r\n');
+    expect(await d.text('MGET', '{foo}a', '{foo}b')).toBe('-TRYAGAIN Multiple keys request during rehashing of slot\r\n');
+    expect(await s.text('MIGRATE', '127.0.0.1', String(dst.port), '{foo}nokey', '0', '5000')).toBe('+NOKEY\r\n');
+    expect(await s.text('MIGRATE', '127.0.0.1', String(dst.port), 'foo', '0', '5000', 'KEYS', 'foo')).toBe(
+      '-ERR When using MIGRATE KEYS option, the key argument must be set to the empty string\r\n',
+    );
+    expect(await s.text('MIGRATE', '127.0.0.1', String(dst.port), '{foo}b', '0', '5000', 'COPY')).toBe('+OK\r\n');
+    expect(await s.text('MIGRATE', '127.0.0.1', String(dst.port), '{foo}b', '0', '5000', 'COPY')).toBe(
+      '-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n',
+    );
+    expect(await s.text('MIGRATE', '127.0.0.1', String(dst.port), '', '0', '5000', 'REPLACE', 'KEYS', 'foo', '{foo}b')).toBe('+OK\r\n');
+    expect(await s.text('CLUSTER', 'COUNTKEYSINSLOT', '12182')).toBe(':0\r\n');
+    expect(await d.text('CLUSTER', 'SETSLOT', '12182', 'NODE', ids[0]!)).toBe('+OK\r\n');
+    expect(await s.text('CLUSTER', 'SETSLOT', '12182', 'NODE', ids[0]!)).toBe('+OK\r\n');
+    // The importer took a new configEpoch; gossip tells the third node without being told.
+    await waitFor('the third node to learn the new owner', async () => (await cmd(other.port, 'GET', 'foo')).startsWith(`-MOVED 12182 127.0.0.1:${dst.port}`));
+    expect(await d.text('GET', 'foo')).toBe('$3\r\nbar\r\n');
+    expect(await d.text('MGET', '{foo}a', '{foo}b')).toBe('*2\r\n$1\r\nA\r\n$1\r\nB\r\n');
+    expect(await d.text('CLUSTER', 'NODES')).toMatch(new RegExp(`${ids[0]} \\S+ myself,master - 0 \\d+ 4 connected 0-5460 12182\\n`));
+    expect(await cmd(other.port, 'CLUSTER', 'NODES')).toMatch(new RegExp(`${ids[2]} \\S+ master - \\d+ \\d+ 3 connected 10922-12181 12183-16383\\n`));
+    s.close();
+    d.close();
+  });
+
+  it('MIGRATE to an unreachable target answers IOERR and keeps the key', async () => {
+    const n = nodes[0]!;
+    await cmd(n.port, 'SET', 'key:0', 'v');
+    expect(await cmd(n.port, 'MIGRATE', '127.0.0.1', '1', 'key:0', '0', '500')).toMatch(/^-IOERR error or timeout (writing|reading) to target instance\r\n$/);
+    expect(await cmd(n.port, 'GET', 'key:0')).toBe('$1\r\nv\r\n');
+  });
+
+  it('a node restarted keeps its id, epochs and slots and the others accept it back', async () => {
+    const n = nodes[1]!;
+    const before = await cmd(n.port, 'CLUSTER', 'NODES');
+    const myLine = before.split('\n').find((l) => l.includes('myself'))!;
+    await stop(n);
+    await launch(n);
+    const after = await cmd(n.port, 'CLUSTER', 'NODES');
+    const myLineAfter = after.split('\n').find((l) => l.includes('myself'))!;
+    const fields = (l: string): string[] => l.split(' ').filter((_, i) => i !== 4 && i !== 5);
+    expect(fields(myLineAfter)).toEqual(fields(myLine));
+    expect(await cmd(n.port, 'CLUSTER', 'INFO')).toContain('cluster_current_epoch:4\r\n');
+    await waitForOk(nodes);
+    await waitFor('the others to see the restarted node connected', async () => {
+      for (const o of [nodes[0]!, nodes[2]!]) {
+        const v = await cmd(o.port, 'CLUSTER', 'NODES');
+        if (!new RegExp(`${ids[1]} \\S+ master - 0 \\d+ 2 connected 5461-10921\\n`).test(v)) return false;
+      }
+      return true;
+    });
+  }, 60_000);
+
+  it('CLUSTER FORGET removes a node and gossip does not bring it back for a minute', async () => {
+    const c0 = nodes[0]!;
+    expect(await cmd(c0.port, 'CLUSTER', 'FORGET', '0'.repeat(40))).toBe(`-ERR Unknown node ${'0'.repeat(40)}\r\n`);
+    // Forgetting a node that still owns slots unassigns them in this node's view.
+    expect(await cmd(c0.port, 'CLUSTER', 'FORGET', ids[1]!)).toBe('+OK\r\n');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await cmd(c0.port, 'CLUSTER', 'NODES')).not.toContain(ids[1]!);
+    expect(await cmd(c0.port, 'CLUSTER', 'INFO')).toContain('cluster_state:fail\r\n');
+  });
+});
