@@ -45,6 +45,8 @@ const KEYS: Record<string, { first: number; step: number; last: number }> = {
   MSET: { first: 1, step: 2, last: -1 },
 };
 
+const READS = new Set(['GET', 'MGET', 'EXISTS']);
+
 /** One fake node. */
 export class FakeNode {
   readonly index: number;
@@ -63,6 +65,19 @@ export class FakeNode {
   /** Called first for every command; a non-undefined result is the reply. */
   intercept: ((args: string[], node: FakeNode) => Reply | undefined) | null = null;
   alive = true;
+  #paused = false;
+  #held: [Socket, string][] = [];
+
+  /** Holds every reply back (a stalled node) until `resume()`. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Sends the held replies, in order, and answers normally again. */
+  resume(): void {
+    this.#paused = false;
+    for (const [sock, out] of this.#held.splice(0)) if (!sock.destroyed) sock.write(Buffer.from(out, 'latin1'));
+  }
 
   constructor(readonly cluster: FakeCluster, index: number) {
     this.index = index;
@@ -120,7 +135,9 @@ export class FakeNode {
         const reply = this.#handle(parsed.args, conn);
         if (reply !== undefined) out += encode(reply, conn.proto);
       }
-      if (out) socket.write(Buffer.from(out, 'latin1'));
+      if (!out) return;
+      if (this.#paused) this.#held.push([socket, out]);
+      else socket.write(Buffer.from(out, 'latin1'));
     });
     socket.on('error', () => {});
     socket.on('close', () => this.sockets.delete(socket));
@@ -176,7 +193,7 @@ export class FakeNode {
     }
     const spec = KEYS[name];
     if (spec === undefined) return { err: `ERR unknown command '${args[0]}'` };
-    const redirect = this.#route(args, spec, wasAsking);
+    const redirect = this.#route(args, spec, wasAsking, conn.readonly && READS.has(name));
     if (redirect !== undefined) {
       if (conn.multi) conn.multiDirty = true;
       return redirect;
@@ -188,7 +205,7 @@ export class FakeNode {
     return this.#execute(args);
   }
 
-  #route(args: string[], spec: { first: number; step: number; last: number }, asking: boolean): Reply | undefined {
+  #route(args: string[], spec: { first: number; step: number; last: number }, asking: boolean, replicaRead: boolean): Reply | undefined {
     const last = spec.last < 0 ? args.length + spec.last : spec.last;
     let slot = -1;
     for (let i = spec.first; i <= last; i += spec.step) {
@@ -204,6 +221,7 @@ export class FakeNode {
     }
     const owner = c.owner(slot);
     if (owner === -1) return { err: 'CLUSTERDOWN Hash slot not served' };
+    if (replicaRead && c.replicasOf(owner).includes(this.index)) return undefined;
     const mig = c.migrating.get(slot);
     if (mig !== undefined && mig.to === this.index && asking) return this.#maybeTryAgain();
     if (owner !== this.index) return { err: `MOVED ${slot} 127.0.0.1:${c.nodes[owner]!.port}` };
