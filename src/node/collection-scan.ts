@@ -55,20 +55,33 @@ const INVALID_CURSOR = new InvalidCursorError();
 const UINT64_MAX = 18446744073709551615n;
 
 /**
- * Parses a SCAN cursor as Redis does (strtoull on the whole argument): digits
- * only, at most 2^64-1. Returns it as a number clamped to MAX_SAFE_INTEGER
- * (larger cursors are never issued by us, and clamp to "past the end").
+ * Parses a SCAN cursor as Redis does: C `strtoull(text, &end, 10)` over the
+ * whole argument, refusing leading whitespace and overflow. So "" is 0, a
+ * '+' or '-' sign is allowed (a negative cursor wraps modulo 2^64, as
+ * strtoull does), and anything else than digits after it is refused.
+ * Returns the cursor as a number clamped to MAX_SAFE_INTEGER: we never issue
+ * larger cursors, and a clamped one means "past the end", which restarts.
  */
 export function parseScanCursor(text: string): number {
   const n = text.length;
-  if (n === 0 || n > 20) throw INVALID_CURSOR;
-  for (let i = 0; i < n; i++) {
-    const ch = text.charCodeAt(i);
+  let i = 0;
+  let neg = false;
+  if (n > 0) {
+    const c0 = text.charCodeAt(0);
+    if (c0 === 0x2b || c0 === 0x2d) {
+      neg = c0 === 0x2d;
+      i = 1;
+      if (n === 1) throw INVALID_CURSOR;
+    }
+  }
+  for (let j = i; j < n; j++) {
+    const ch = text.charCodeAt(j);
     if (ch < 0x30 || ch > 0x39) throw INVALID_CURSOR;
   }
-  if (n < 16) return Number(text);
-  const b = BigInt(text);
+  if (n - i < 16 && !neg) return n === i ? 0 : Number(text.slice(i));
+  let b = BigInt(text.slice(i));
   if (b > UINT64_MAX) throw INVALID_CURSOR;
+  if (neg && b !== 0n) b = UINT64_MAX + 1n - b;
   return b > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(b);
 }
 

@@ -249,9 +249,9 @@ export function hrandfieldCommand(c: Client, args: string[]): Reply {
     if (h === undefined) return null;
     return h.entryAt(randomIndex(h.size))[0];
   }
+  const count = parseCount(args[2]!);
   if (args.length > 4 || (args.length === 4 && args[3]!.toLowerCase() !== 'withvalues')) throw SYNTAX;
   const withValues = args.length === 4;
-  const count = parseCount(args[2]!);
   if (withValues && (count > HALF_LONG_MAX || count < -HALF_LONG_MAX)) throw OUT_OF_RANGE;
   const h = getHash(c, args[1]!);
   if (h === undefined || count === 0n) return [];

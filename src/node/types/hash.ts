@@ -207,10 +207,11 @@ export class HashValue implements CollectionValue {
           const v = args[i + 1]!;
           parts.push(lenHeader(f.length), f, lenHeader(v.length), v);
         }
+        const n = (args.length - from) / 2;
         this.#data = parts.join('');
-        this.#count = (args.length - from) / 2;
-        if (this.#count > limits.maxEntries) this.#convert();
-        return this.#count;
+        this.#count = n;
+        if (n > limits.maxEntries) this.#convert();
+        return n;
       }
     }
     for (let i = from; i < args.length; i += 2) if (this.set(args[i]!, args[i + 1]!, limits)) added++;
