@@ -7,12 +7,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ClusterClient, CrossSlotError } from 'shardis/client';
 import { redisAvailable } from '../helpers/servers.js';
-import { startRedisCluster, redisCli, type ClusterFactory, type RunningCluster } from './helpers/redis-cluster.js';
+import { startRedisCluster, startShardisCluster, redisCli, type ClusterFactory, type RunningCluster } from './helpers/redis-cluster.js';
 import { keySlot } from '../../src/router/slot.js';
 
 const CLUSTERS: ClusterFactory[] = [
   { name: 'Redis 7', available: redisAvailable, start: startRedisCluster },
-  // { name: 'Shardis', available: () => true, start: startShardisCluster },
+  { name: 'Shardis', available: () => redisAvailable(), start: startShardisCluster },
 ];
 
 /** Moves `slot` to the node on `toPort` the way redis-cli reshard does; `during` runs while it is open. */
@@ -157,7 +157,7 @@ for (const factory of CLUSTERS) {
       } finally {
         await client.close();
       }
-    });
+    }, 60_000);
 
     it('scanIterator() stays correct while slots move during the scan', async () => {
       const client = new ClusterClient({ seeds: cluster.seeds, refreshInterval: 0 });
@@ -181,6 +181,6 @@ for (const factory of CLUSTERS) {
       } finally {
         await client.close();
       }
-    });
+    }, 120_000);
   });
 }

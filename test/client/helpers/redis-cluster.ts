@@ -124,3 +124,45 @@ export function redisCli(port: number, ...args: string[]): string {
   if (r.status !== 0) throw new Error(`redis-cli ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+/**
+ * Starts `primaries` Shardis nodes (from dist/) in cluster mode and forms a
+ * cluster with `redis-cli --cluster create`, exactly as for Redis.
+ */
+export async function startShardisCluster(primaries = 3): Promise<RunningCluster> {
+  const { SERVER_MAIN } = await import('../../helpers/servers.js');
+  const dir = mkdtempSync(join(tmpdir(), 'shardis-cluster-'));
+  const taken = new Set<number>();
+  const procs: ChildProcess[] = [];
+  const ports: number[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(procs.map(stopProc));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < primaries; i++) {
+      const port = await freeClusterPort(taken);
+      const nodeDir = mkdtempSync(join(dir, 'node-'));
+      const proc = spawn(process.execPath, [SERVER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, '--cluster-enabled', 'yes', '--cluster-port', String(port + 10000), '--cluster-node-timeout', '5000'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      procs.push(proc);
+      ports.push(port);
+      await waitReady(proc);
+    }
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 });
+    if (create.status !== 0) throw new Error(`Cannot create the Shardis cluster: ${create.stdout}\n${create.stderr}`);
+    for (const port of ports) {
+      for (let i = 0; ; i++) {
+        const info = spawnSync('redis-cli', ['-p', String(port), 'CLUSTER', 'INFO'], { encoding: 'utf8' });
+        if (info.stdout.includes('cluster_state:ok')) break;
+        if (i > 400) throw new Error(`Cannot create the Shardis cluster: node ${port} never reached cluster_state:ok`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { name: 'shardis', ports, seeds: ports.map((p) => `127.0.0.1:${p}`), stop };
+}
