@@ -81,19 +81,28 @@ class DelCmd implements fc.AsyncCommand<Model, Real> {
   toString = (): string => `DEL ${this.keys.join(' ')}`;
 }
 
-/** Several commands on distinct keys issued in the same tick (one write per node). */
+/**
+ * Several commands on distinct keys issued in the same tick (one write per
+ * node), optionally with a slot move while they are in flight.
+ */
 class BatchCmd implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly ops: { k: string; v: string | null }[]) {}
+  constructor(readonly ops: { k: string; v: string | null }[], readonly moveDuring: [string, number] | null = null) {}
   check = (): boolean => true;
   async run(m: Model, r: Real): Promise<void> {
-    const results = await Promise.all(this.ops.map((o) => (o.v === null ? r.client.get(o.k) : r.client.set(o.k, o.v))));
+    const pending = Promise.all(this.ops.map((o) => (o.v === null ? r.client.get(o.k) : r.client.set(o.k, o.v))));
+    if (this.moveDuring) {
+      await new Promise((res) => setImmediate(res));
+      r.cluster.moveSlot(keySlot(this.moveDuring[0]), this.moveDuring[1]);
+    }
+    const results = await pending;
     this.ops.forEach((o, i) => {
       if (o.v === null) expect(results[i]).toBe(m.get(o.k) ?? null);
       else expect(results[i]).toBe('OK');
     });
     for (const o of this.ops) if (o.v !== null) m.set(o.k, o.v);
   }
-  toString = (): string => `BATCH ${this.ops.map((o) => (o.v === null ? `GET ${o.k}` : `SET ${o.k}`)).join('; ')}`;
+  toString = (): string =>
+    `BATCH ${this.ops.map((o) => (o.v === null ? `GET ${o.k}` : `SET ${o.k}`)).join('; ')}${this.moveDuring ? ` (moving slot of ${this.moveDuring[0]} to node ${this.moveDuring[1]} in flight)` : ''}`;
 }
 
 class MoveSlotCmd implements fc.AsyncCommand<Model, Real> {
@@ -151,14 +160,14 @@ describe('ClusterClient model', () => {
       fc.array(key, { minLength: 1, maxLength: 4 }).map((ks) => new DelCmd(ks)),
       fc
         .uniqueArray(fc.tuple(key, fc.option(value)), { minLength: 1, maxLength: 6, selector: ([k]) => k })
-        .map((ops) => new BatchCmd(ops.map(([k, v]) => ({ k, v })))),
+        .chain((ops) => fc.option(fc.tuple(key, node)).map((mv) => new BatchCmd(ops.map(([k, v]) => ({ k, v })), mv))),
       fc.tuple(key, node).map(([k, n]) => new MoveSlotCmd(k, n)),
       fc.tuple(key, node).map(([k, n]) => new MigrateCmd(k, n)),
       fc.constant(new FinishMigrationsCmd()),
       node.map((n) => new DropConnectionsCmd(n)),
     ];
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 40 }), async (cmds) => {
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 50, size: 'max' }), async (cmds) => {
         cluster.data.clear();
         cluster.migrating.clear();
         for (let s = 0; s < cluster.slots.length; s++) cluster.slots[s] = Math.floor((s * 3) / cluster.slots.length);
@@ -169,7 +178,7 @@ describe('ClusterClient model', () => {
           await client.disconnect();
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 });
