@@ -24,6 +24,7 @@ import { blockingDenied, handleReadyKeys, hasReadyKeys, takeDeniedReply } from '
 import { BLOCKED, type CommandHandler } from './command-handler.js';
 import { HANDLERS } from './commands/index.js';
 import { postponeIfPaused } from './commands/connection.js';
+import { subscribedContextError } from './commands/pubsub.js';
 import {
   NOAUTH,
   RespError,
@@ -142,6 +143,14 @@ function runCommand(c: Client, args: string[]): void {
     if (c.multi !== null && cmd.spec.name === 'exec') server.discardTransaction(c);
     reject(c, cmd, routing);
     return;
+  }
+  // A subscribed RESP2 connection only takes (un)subscriptions, PING, QUIT and RESET.
+  if (c.proto === 2) {
+    const err = subscribedContextError(c, cmd.spec);
+    if (err !== undefined) {
+      reject(c, cmd, err);
+      return;
+    }
   }
   // CLIENT PAUSE: the command waits (unanswered) until the pause ends.
   if (server.clientPause !== undefined && postponeIfPaused(c, cmd.spec, args)) return;

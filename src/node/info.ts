@@ -13,6 +13,7 @@
 import { cpuUsage, memoryUsage as processMemory } from 'node:process';
 import { totalmem } from 'node:os';
 import type { Client } from './client.js';
+import { pubsubCounts } from './commands/pubsub.js';
 import { COMMANDS, type ResolvedCommand } from './dispatch.js';
 import type { Server } from './server.js';
 
@@ -262,8 +263,9 @@ function section(name: string, server: Server): string {
       line('current_eviction_exceeded_time', 0);
       line('keyspace_hits', st.keyspaceHits);
       line('keyspace_misses', st.keyspaceMisses);
-      line('pubsub_channels', 0);
-      line('pubsub_patterns', 0);
+      const ps = pubsubCounts(server);
+      line('pubsub_channels', ps.channels);
+      line('pubsub_patterns', ps.patterns);
       line('pubsubshard_channels', 0);
       line('latest_fork_usec', 0);
       line('total_forks', 0);

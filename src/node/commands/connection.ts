@@ -25,6 +25,7 @@ import {
   VerbatimReply,
   type Reply,
 } from '../resp/reply.js';
+import { channelCount, isSubscribed, patternCount, unsubscribeAll } from './pubsub.js';
 import { parseInteger } from './server.js';
 
 /** Version HELLO reports: tools that check the server version see Redis 7.0. */
@@ -120,8 +121,7 @@ function setClientName(c: Client, name: string): void {
 
 /** Redis's client type names, for CLIENT LIST / KILL TYPE. All our clients are `normal` (pub/sub excepted). */
 function clientType(c: Client): 'normal' | 'pubsub' {
-  const subs = (c as unknown as { subscriptionCount?: number }).subscriptionCount;
-  return subs !== undefined && subs > 0 ? 'pubsub' : 'normal';
+  return isSubscribed(c) ? 'pubsub' : 'normal';
 }
 
 function parseClientType(text: string): string | undefined {
@@ -156,8 +156,8 @@ export function clientInfoLine(target: Client, current?: string): string {
   const qbuf = target.parser.bufferedBytes;
   const omem = target.outputBytes;
   const multi = target.multi === null ? -1 : target.multi.length;
-  const sub = (target as unknown as { channelCount?: number }).channelCount ?? 0;
-  const psub = (target as unknown as { patternCount?: number }).patternCount ?? 0;
+  const sub = channelCount(target);
+  const psub = patternCount(target);
   return (
     `id=${target.id} addr=${target.addr} laddr=${target.laddr} fd=${fd} name=${target.name}` +
     ` age=${Math.max(0, Math.floor((now - target.createdAt) / 1000))}` +
@@ -261,8 +261,10 @@ function pauseClients(server: Client['server'], ms: number, mode: 'write' | 'all
  * Connection commands
  *----------------------------------------------------------------------------*/
 
+/** PING [message]; a subscribed RESP2 client gets `["pong", message]` instead, as in Redis. */
 export function pingCommand(c: Client, args: string[]): Reply {
   if (args.length > 2) throw new WrongArityError('ping');
+  if (c.proto === 2 && isSubscribed(c)) return ['pong', args.length === 2 ? args[1]! : ''];
   return args.length === 2 ? args[1]! : PONG;
 }
 
@@ -292,8 +294,7 @@ export function resetCommand(c: Client, _args: string[]): Reply {
   c.asking = false;
   c.readonlyMode = false;
   c.noEvict = false;
-  const unsubscribe = (c as unknown as { unsubscribeAll?: () => void }).unsubscribeAll;
-  if (typeof unsubscribe === 'function') unsubscribe.call(c);
+  unsubscribeAll(c);
   if (server.config.getString('requirepass') !== '') c.authenticated = false;
   return RESET;
 }
