@@ -1,10 +1,11 @@
 /**
  * Client benchmark (not a test): SET then GET, 100 commands in flight, on a
- * real 3-primary Redis cluster started on free ports, comparing ClusterClient,
+ * real 3-primary Redis cluster and on a 3-primary Shardis cluster (both
+ * started on free ports, formed with redis-cli), comparing ClusterClient,
  * ioredis `Cluster` (enableAutoPipelining) and node-redis `createCluster` in
  * the same run. Prints a table of ops/s.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/client.js [--ops 200000] [--inflight 100] [--rounds 3]
+ *   npx tsc -p tsconfig.json && node dist/bench/client.js [--ops 200000] [--inflight 100] [--rounds 3] [--cluster redis|shardis|both]
  *
  * Each client gets its own key prefix; keys spread over all slots. A round
  * runs every client once in turn; the best round per client is reported
@@ -14,7 +15,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Cluster as IoRedisCluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { ClusterClient } from '../src/client/index.js';
@@ -38,7 +40,10 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function startCluster(n: number): Promise<{ ports: number[]; stop: () => Promise<void> }> {
+const SERVER_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'node', 'main.js');
+
+/** Starts `n` cluster nodes of `kind` on free ports (bus port = port + 10000) and joins them with redis-cli. */
+async function startCluster(n: number, kind: 'redis' | 'shardis'): Promise<{ ports: number[]; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cluster-'));
   const procs: ChildProcess[] = [];
   const ports: number[] = [];
@@ -58,7 +63,10 @@ async function startCluster(n: number): Promise<{ ports: number[]; stop: () => P
   while (ports.length < n) {
     const port = 20000 + Math.floor(Math.random() * 35000);
     if (ports.includes(port) || !(await portFree(port)) || !(await portFree(port + 10000))) continue;
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc =
+      kind === 'redis'
+        ? spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] })
+        : spawn(process.execPath, [SERVER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', mkdtempSync(join(dir, 'node-')), '--cluster-enabled', 'yes', '--cluster-port', String(port + 10000)], { stdio: ['ignore', 'pipe', 'inherit'] });
     procs.push(proc);
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -100,11 +108,8 @@ async function run(kv: Kv, prefix: string, kind: 'set' | 'get', ops: number, inf
   return (ops / (performance.now() - t0)) * 1000;
 }
 
-async function main(): Promise<void> {
-  const ops = arg('ops', 200_000);
-  const inflight = arg('inflight', 100);
-  const rounds = arg('rounds', 3);
-  const cluster = await startCluster(3);
+async function bench(kind: 'redis' | 'shardis', ops: number, inflight: number, rounds: number): Promise<Record<string, { set: number; get: number }>> {
+  const cluster = await startCluster(3, kind);
   const seeds = cluster.ports.map((p) => ({ host: '127.0.0.1', port: p }));
   const makers: Record<string, () => Promise<Kv>> = {
     ClusterClient: async () => {
@@ -151,16 +156,30 @@ async function main(): Promise<void> {
         const b = (best[name] ??= { set: 0, get: 0 });
         b.set = Math.max(b.set, set);
         b.get = Math.max(b.get, get);
-        process.stderr.write(`round ${r + 1} ${name}: SET ${Math.round(set)} GET ${Math.round(get)} ops/s\n`);
+        process.stderr.write(`${kind} round ${r + 1} ${name}: SET ${Math.round(set)} GET ${Math.round(get)} ops/s\n`);
       }
     }
   } finally {
     await cluster.stop();
   }
-  console.log(`\nReal Redis 7 cluster, 3 primaries; ${ops} SET then ${ops} GET, ${inflight} in flight; best of ${rounds} rounds\n`);
-  console.log('| client | SET ops/s | GET ops/s |');
-  console.log('|---|---:|---:|');
-  for (const [name, b] of Object.entries(best)) console.log(`| ${name} | ${Math.round(b.set)} | ${Math.round(b.get)} |`);
+  return best;
+}
+
+async function main(): Promise<void> {
+  const ops = arg('ops', 200_000);
+  const inflight = arg('inflight', 100);
+  const rounds = arg('rounds', 3);
+  const i = process.argv.indexOf('--cluster');
+  const which = i === -1 ? 'both' : process.argv[i + 1];
+  const kinds = which === 'both' ? (['redis', 'shardis'] as const) : ([which as 'redis' | 'shardis'] as const);
+  const results: [string, Record<string, { set: number; get: number }>][] = [];
+  for (const kind of kinds) results.push([kind, await bench(kind, ops, inflight, rounds)]);
+  console.log(`\n3-primary clusters on 127.0.0.1; ${ops} SET then ${ops} GET, ${inflight} in flight; best of ${rounds} rounds\n`);
+  console.log('| cluster | client | SET ops/s | GET ops/s |');
+  console.log('|---|---|---:|---:|');
+  for (const [kind, best] of results) {
+    for (const [name, b] of Object.entries(best)) console.log(`| ${kind === 'redis' ? 'Redis 7.0' : 'Shardis'} | ${name} | ${Math.round(b.set)} | ${Math.round(b.get)} |`);
+  }
 }
 
 main().catch((err: unknown) => {
