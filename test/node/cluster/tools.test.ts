@@ -1,0 +1,134 @@
+/**
+ * Real Redis Cluster tools against three Shardis nodes: redis-cli --cluster
+ * create / check / info / reshard, redis-cli -c, ioredis Cluster and
+ * node-redis createCluster (10,000 keys each, also while a slot moves).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster as IoCluster } from 'ioredis';
+import { createCluster } from 'redis';
+import { cmd, launch, newNode, redisCli, stopAll, waitFor, waitForOk, type ClusterTestNode } from './helpers.js';
+
+const N = 10_000;
+
+describe('Redis Cluster tools against Shardis', () => {
+  const nodes: ClusterTestNode[] = [];
+  const addr = (n: ClusterTestNode): string => `127.0.0.1:${n.port}`;
+  const idOf = async (n: ClusterTestNode): Promise<string> => (await cmd(n.port, 'CLUSTER', 'MYID')).slice(5, 45);
+
+  beforeAll(async () => {
+    for (let i = 0; i < 3; i++) nodes.push(await newNode());
+    await Promise.all(nodes.map((n) => launch(n)));
+  }, 60_000);
+  afterAll(() => stopAll(nodes));
+
+  it('redis-cli --cluster create forms the cluster', async () => {
+    const r = redisCli(['--cluster', 'create', ...nodes.map(addr), '--cluster-yes']);
+    expect(r.out).toContain('[OK] All nodes agree about slots configuration.');
+    expect(r.out).toContain('[OK] All 16384 slots covered.');
+    expect(r.status).toBe(0);
+    await waitForOk(nodes);
+  }, 60_000);
+
+  it('redis-cli -c writes and reads keys across all slots', async () => {
+    let input = '';
+    for (let i = 0; i < 2000; i++) input += `SET key:${i} v${i}\n`;
+    const w = redisCli(['-c', '-p', String(nodes[0]!.port)], input);
+    expect(w.status).toBe(0);
+    expect(w.out.split('\n').filter((l) => l === 'OK').length).toBe(2000);
+    const total = (await Promise.all(nodes.map((n) => cmd(n.port, 'DBSIZE')))).reduce((a, r) => a + Number(r.slice(1)), 0);
+    expect(total).toBe(2000);
+    for (const i of [0, 777, 1999]) expect(redisCli(['-c', '-p', String(nodes[2]!.port), 'GET', `key:${i}`]).out.trim()).toBe(`v${i}`);
+  }, 60_000);
+
+  it('redis-cli --cluster check and info pass', async () => {
+    const check = redisCli(['--cluster', 'check', addr(nodes[0]!)]);
+    expect(check.status).toBe(0);
+    expect(check.out).toContain('[OK] 2000 keys in 3 masters.');
+    expect(check.out).toContain('[OK] All nodes agree about slots configuration.');
+    const info = redisCli(['--cluster', 'info', addr(nodes[1]!)]);
+    expect(info.status).toBe(0);
+    expect(info.out).toMatch(/\[OK\] 2000 keys in 3 masters\./);
+  }, 60_000);
+
+  it('redis-cli --cluster reshard moves slots with their keys', async () => {
+    const from = await idOf(nodes[1]!);
+    const to = await idOf(nodes[0]!);
+    const r = redisCli(['--cluster', 'reshard', addr(nodes[0]!), '--cluster-from', from, '--cluster-to', to, '--cluster-slots', '300', '--cluster-yes']);
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('Moving slot 5760 from');
+    await waitFor('all nodes to agree after the reshard', async () => redisCli(['--cluster', 'check', addr(nodes[2]!)]).status === 0);
+    const check = redisCli(['--cluster', 'check', addr(nodes[2]!)]);
+    expect(check.out).toContain('[OK] 2000 keys in 3 masters.');
+    expect(check.out).toMatch(/slots:\[0-5760\] \(5761 slots\) master/);
+    expect(await cmd(nodes[1]!.port, 'CLUSTER', 'COUNTKEYSINSLOT', '5461')).toBe(':0\r\n');
+    for (const i of [0, 500, 1500]) expect(redisCli(['-c', '-p', String(nodes[1]!.port), 'GET', `key:${i}`]).out.trim()).toBe(`v${i}`);
+  }, 120_000);
+
+  it('ioredis Cluster writes and reads 10,000 keys, also while a slot moves behind its back', async () => {
+    const io = new IoCluster([{ host: '127.0.0.1', port: nodes[0]!.port }]);
+    try {
+      for (let i = 0; i < N; i += 500) await Promise.all(Array.from({ length: 500 }, (_, j) => io.set(`io:${i + j}`, `v${i + j}`)));
+      // Move slot 0 of io:* ... the slot of io:0 from its owner to another node, by hand.
+      const slot = Number((await cmd(nodes[0]!.port, 'CLUSTER', 'KEYSLOT', 'io:0')).slice(1));
+      await moveSlot(nodes, slot);
+      let bad = 0;
+      for (let i = 0; i < N; i += 500) {
+        const vs = await Promise.all(Array.from({ length: 500 }, (_, j) => io.get(`io:${i + j}`)));
+        vs.forEach((v, j) => {
+          if (v !== `v${i + j}`) bad++;
+        });
+      }
+      expect(bad).toBe(0);
+    } finally {
+      await io.quit();
+    }
+  }, 120_000);
+
+  it('node-redis createCluster writes and reads 10,000 keys, also while a slot moves behind its back', async () => {
+    const nr = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${nodes[1]!.port}` }] });
+    nr.on('error', () => undefined);
+    await nr.connect();
+    try {
+      for (let i = 0; i < N; i += 500) await Promise.all(Array.from({ length: 500 }, (_, j) => nr.set(`nr:${i + j}`, `v${i + j}`)));
+      const slot = Number((await cmd(nodes[0]!.port, 'CLUSTER', 'KEYSLOT', 'nr:0')).slice(1));
+      await moveSlot(nodes, slot);
+      let bad = 0;
+      for (let i = 0; i < N; i += 500) {
+        const vs = await Promise.all(Array.from({ length: 500 }, (_, j) => nr.get(`nr:${i + j}`)));
+        vs.forEach((v, j) => {
+          if (v !== `v${i + j}`) bad++;
+        });
+      }
+      expect(bad).toBe(0);
+    } finally {
+      await nr.close();
+    }
+  }, 120_000);
+});
+
+/** Moves `slot` from its owner to the next node, as redis-cli reshard does. */
+async function moveSlot(nodes: ClusterTestNode[], slot: number): Promise<void> {
+  const ids = await Promise.all(nodes.map(async (n) => (await cmd(n.port, 'CLUSTER', 'MYID')).slice(5, 45)));
+  const slotsReply = await cmd(nodes[0]!.port, 'CLUSTER', 'NODES');
+  const ownerId = slotsReply
+    .split('\n')
+    .find((l) => l.split(' ').slice(8).some((t) => {
+      const [a, b] = t.split('-').map(Number);
+      return !t.startsWith('[') && slot >= a! && slot <= (b ?? a)!;
+    }))!
+    .slice(0, 40);
+  const si = ids.indexOf(ownerId);
+  const ti = (si + 1) % nodes.length;
+  const [src, dst] = [nodes[si]!, nodes[ti]!];
+  expect(await cmd(dst.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', ids[si]!)).toBe('+OK\r\n');
+  expect(await cmd(src.port, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', ids[ti]!)).toBe('+OK\r\n');
+  for (;;) {
+    const keys = await cmd(src.port, 'CLUSTER', 'GETKEYSINSLOT', String(slot), '100');
+    const names = [...keys.matchAll(/\$\d+\r\n([^\r]*)\r\n/g)].map((m) => m[1]!);
+    if (names.length === 0) break;
+    expect(await cmd(src.port, 'MIGRATE', '127.0.0.1', String(dst.port), '', '0', '5000', 'KEYS', ...names)).toBe('+OK\r\n');
+  }
+  for (const n of [dst, src, ...nodes.filter((x) => x !== src && x !== dst)]) {
+    expect(await cmd(n.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', ids[ti]!)).toBe('+OK\r\n');
+  }
+}
