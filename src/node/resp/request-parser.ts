@@ -56,6 +56,8 @@ export class RequestParser {
   /** Arguments still to read in the current multibulk request; 0 when between requests. */
   #argsLeft = 0;
   #args: string[] = [];
+  /** Index in `#args` of the next argument. */
+  #argIndex = 0;
   /** Length of the bulk being read, or -1 when its `$` header is next. */
   #bulkLen = -1;
 
@@ -139,7 +141,10 @@ export class RequestParser {
     this.#pos = cr + 2;
     this.#argsLeft = n > 0 ? n : 0;
     this.#bulkLen = -1;
-    if (n > 0) this.#args = new Array<string>();
+    // Small requests get an array of the right size up front; a huge declared
+    // count is not trusted with memory before its arguments arrive.
+    if (n > 0) this.#args = n <= 64 ? new Array<string>(n) : new Array<string>();
+    this.#argIndex = 0;
     return true;
   }
 
@@ -147,6 +152,36 @@ export class RequestParser {
   #readBulks(): true | null | ProtocolError {
     for (;;) {
       const buf = this.#buf;
+      if (this.#bulkLen === -1) {
+        // Fast path for the usual header, `$` and 1-9 digits without a leading
+        // zero (or a lone 0) then CR and one more byte: parsed in one pass
+        // without a native indexOf call. Anything else takes the general path.
+        let p = this.#pos;
+        const end = buf.length;
+        if (p + 3 < end && buf[p] === 0x24) {
+          let d = buf[++p]! - 0x30;
+          if (d >= 0 && d <= 9) {
+            let len = d;
+            const limit = p + 9;
+            for (p++; p < end && p < limit; p++) {
+              d = buf[p]! - 0x30;
+              if (d < 0 || d > 9) break;
+              len = len * 10 + d;
+            }
+            if (
+              p + 1 < end &&
+              buf[p] === CR &&
+              (len !== 0 || p === this.#pos + 2) &&
+              (buf[this.#pos + 1] !== 0x30 || p === this.#pos + 2) &&
+              len <= this.maxBulkLen &&
+              (len <= UNAUTH_BULK_MAX || !this.unauthenticated)
+            ) {
+              this.#pos = p + 2;
+              this.#bulkLen = len;
+            }
+          }
+        }
+      }
       if (this.#bulkLen === -1) {
         const cr = buf.indexOf(CR, this.#pos);
         if (cr === -1 || cr + 1 >= buf.length) {
@@ -181,7 +216,7 @@ export class RequestParser {
         return null;
       }
       // Like Redis, the two bytes after the body are skipped without checking them.
-      this.#args.push((buf as Latin1Buffer).latin1Slice(this.#pos, this.#pos + len));
+      this.#args[this.#argIndex++] = (buf as Latin1Buffer).latin1Slice(this.#pos, this.#pos + len);
       this.#pos += len + 2;
       this.#bulkLen = -1;
       this.#need = 0;
