@@ -9,6 +9,8 @@
  *
  * Hashes are `hash:<i>`, fields `field<j>`, values `value-<i mod 1000>-<j>`
  * (8 to 13 bytes), so every hash stays in the listpack encoding.
+ * `SHARDIS_NODE_FLAGS="--max-semi-space-size=2"` passes flags to the
+ * server's node process, to see what the V8 heap settings cost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -109,7 +111,9 @@ async function measure(name: string, proc: ChildProcess, port: number): Promise<
 
 async function main(): Promise<void> {
   const shardisPort = await freePort();
-  const shardis = spawn(process.execPath, [SERVER_MAIN, '--port', String(shardisPort), '--bind', '127.0.0.1', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // SHARDIS_NODE_FLAGS: V8/Node flags for the server process (e.g. --max-semi-space-size=2), to compare heap settings.
+  const nodeFlags = (process.env.SHARDIS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const shardis = spawn(process.execPath, [...nodeFlags, SERVER_MAIN, '--port', String(shardisPort), '--bind', '127.0.0.1', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
   const redisPort = await freePort();
   const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
