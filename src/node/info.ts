@@ -13,8 +13,10 @@
 import { cpuUsage, memoryUsage as processMemory } from 'node:process';
 import { totalmem } from 'node:os';
 import type { Client } from './client.js';
-import { pubsubCounts } from './commands/pubsub.js';
+// dispatch.js first: it loads every command module in order (commands/pubsub.js
+// reached first would enter the connection ↔ dispatch cycle from the wrong end).
 import { COMMANDS, type ResolvedCommand } from './dispatch.js';
+import { pubsubCounts } from './commands/pubsub.js';
 import type { Server } from './server.js';
 
 /** Name and version Shardis reports for itself in INFO's server section. */

@@ -2,7 +2,8 @@
  * Server and connection commands against real Redis 7.0: random sequences of
  * the deterministic ones (ECHO, PING, SELECT, DBSIZE, FLUSHDB, FLUSHALL,
  * SWAPDB, CONFIG GET of stable directives, CONFIG SET errors, CLIENT
- * SETNAME/GETNAME, AUTH/HELLO errors, COMMAND GETKEYS, ...) mixed with
+ * SETNAME/GETNAME, AUTH/HELLO errors, COMMAND GETKEYS, pub/sub
+ * subscriptions and introspection, ...) mixed with
  * SET/GET so that database switches and flushes are visible, plus bad
  * arguments, arity errors and unknown subcommands. COMMAND COUNT and other
  * replies that describe the implementation rather than the data are left out.
@@ -210,6 +211,28 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.constantFrom<Step>({ args: ['TIME'], compare: 'shape' }, { args: ['LASTSAVE'], compare: 'shape' }) },
+  // Pub/sub with one channel per call (one reply frame each); PUBLISH only where this connection does not listen.
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom('SUBSCRIBE', 'UNSUBSCRIBE', 'PSUBSCRIBE', 'PUNSUBSCRIBE'), fc.constantFrom('c1', 'c2', 'p*', 'c?'))
+      .map(([cmd, ch]): Step => ({ args: [cmd, ch] })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Step>(
+      { args: ['PUBLISH', 'nobody', 'msg'] },
+      { args: ['PUBLISH', 'nobody'] },
+      { args: ['PUBSUB', 'NUMSUB', 'c1', 'c2'] },
+      { args: ['PUBSUB', 'NUMSUB'] },
+      { args: ['PUBSUB', 'NUMPAT'] },
+      { args: ['PUBSUB', 'CHANNELS'], compare: 'unordered' },
+      { args: ['PUBSUB', 'CHANNELS', 'c*'], compare: 'unordered' },
+      { args: ['PUBSUB', 'HELP'] },
+      { args: ['PUBSUB', 'FOO'] },
+      { args: ['SUBSCRIBE'] },
+    ),
+  },
 );
 
 differentialSuite('server and connection commands', fc.array(step, { maxLength: 25 }), { numRuns: 300 });
