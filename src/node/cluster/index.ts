@@ -720,7 +720,6 @@ export class Cluster {
   cron(): void {
     const now = this.now;
     const timeout = this.server.config.getNumber('cluster-node-timeout');
-    let stateChanged = false;
     for (const n of [...this.state.nodes.values()]) {
       if (n.isMyself) continue;
       const handshake = (n.flags & NODE_FLAGS.handshake) !== 0;
@@ -742,10 +741,10 @@ export class Cluster {
       if (link && now - link.lastPing >= PING_PERIOD_MS) this.#sendHeartbeat(link, link.meet ? MSG.meet : MSG.ping);
       if (n.pingSent !== 0 && now - n.pingSent > timeout && !(n.flags & (NODE_FLAGS.pfail | NODE_FLAGS.fail))) {
         n.flags |= NODE_FLAGS.pfail;
-        stateChanged = true;
       }
     }
-    if (stateChanged) this.updateState();
+    // Every tick, so PFAIL flags and CONFIG SET cluster-require-full-coverage take effect.
+    this.updateState();
   }
 }
 

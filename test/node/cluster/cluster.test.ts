@@ -236,3 +236,67 @@ describe('a three-node cluster', () => {
     expect(await cmd(c0.port, 'CLUSTER', 'INFO')).toContain('cluster_state:fail\r\n');
   });
 });
+
+describe('replicas, links and reset', () => {
+  const nodes: ClusterTestNode[] = [];
+  const ids: string[] = [];
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) nodes.push(await newNode());
+    await Promise.all(nodes.map((n) => launch(n)));
+    await cmd(nodes[0]!.port, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    await cmd(nodes[1]!.port, 'CLUSTER', 'MEET', '127.0.0.1', String(nodes[0]!.port), String(nodes[0]!.busPort));
+    await waitForOk(nodes);
+    for (const n of nodes) ids.push((await cmd(n.port, 'CLUSTER', 'MYID')).slice(5, 45));
+  }, 60_000);
+  afterAll(() => stopAll(nodes));
+
+  it('CLUSTER REPLICATE makes the node a replica everyone sees, and REPLICAS lists it without a newline', async () => {
+    const [m, r] = nodes as [ClusterTestNode, ClusterTestNode];
+    expect(await cmd(m.port, 'CLUSTER', 'REPLICATE', ids[1]!)).toBe('-ERR To set a master the node must be empty and without assigned slots.\r\n');
+    expect(await cmd(r.port, 'CLUSTER', 'REPLICATE', ids[0]!)).toBe('+OK\r\n');
+    expect(await cmd(r.port, 'CLUSTER', 'NODES')).toMatch(new RegExp(`${ids[1]} \\S+ myself,slave ${ids[0]} 0 \\d+ 0 connected\\n`));
+    await waitFor('the master to see its replica', async () => (await cmd(m.port, 'CLUSTER', 'NODES')).includes(` slave ${ids[0]} `));
+    const reps = await cmd(m.port, 'CLUSTER', 'REPLICAS', ids[0]!);
+    expect(reps).toMatch(new RegExp(`^\\*1\\r\\n\\$\\d+\\r\\n${ids[1]} 127\\.0\\.0\\.1:${r.port}@${r.busPort} slave ${ids[0]} \\d+ \\d+ 0 connected\\r\\n$`));
+    expect(await cmd(m.port, 'CLUSTER', 'SLAVES', ids[0]!)).toBe(reps);
+    expect(await cmd(m.port, 'CLUSTER', 'REPLICAS', ids[1]!)).toBe('-ERR The specified node is not a master\r\n');
+    expect(await cmd(m.port, 'CLUSTER', 'COUNT-FAILURE-REPORTS', ids[1]!)).toBe(':0\r\n');
+    expect(await cmd(r.port, 'CLUSTER', 'SETSLOT', '1', 'STABLE')).toBe('-ERR Please use SETSLOT only with masters.\r\n');
+    expect(await cmd(r.port, 'CLUSTER', 'FORGET', ids[0]!)).toBe("-ERR Can't forget my master!\r\n");
+    expect(await cmd(r.port, 'CLUSTER', 'MYSHARDID')).toBe(await cmd(m.port, 'CLUSTER', 'MYSHARDID'));
+  });
+
+  it('a replica answers MOVED to its master, and serves reads after READONLY', async () => {
+    const [m, r] = nodes as [ClusterTestNode, ClusterTestNode];
+    expect(await cmd(r.port, 'GET', 'key:0')).toBe(`-MOVED 2592 127.0.0.1:${m.port}\r\n`);
+    const c = await RawClient.connect(r.port);
+    expect(await c.text('READONLY')).toBe('+OK\r\n');
+    expect(await c.text('GET', 'key:0')).toBe('$-1\r\n');
+    expect(await c.text('SET', 'key:0', 'z')).toBe(`-MOVED 2592 127.0.0.1:${m.port}\r\n`);
+    expect(await c.text('READWRITE')).toBe('+OK\r\n');
+    expect(await c.text('GET', 'key:0')).toBe(`-MOVED 2592 127.0.0.1:${m.port}\r\n`);
+    c.close();
+  });
+
+  it('CLUSTER SHARDS in RESP3 uses maps and CLUSTER SLOTS an empty metadata map', async () => {
+    const c = await RawClient.connect(nodes[0]!.port);
+    await c.text('HELLO', '3');
+    const shards = await c.text('CLUSTER', 'SHARDS');
+    expect(shards.startsWith(`*1\r\n%2\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n$5\r\nnodes\r\n*2\r\n%7\r\n$2\r\nid\r\n$40\r\n${ids[0]}\r\n`)).toBe(true);
+    expect(shards).toContain('$4\r\nrole\r\n$7\r\nreplica\r\n$18\r\nreplication-offset\r\n:0\r\n$6\r\nhealth\r\n$7\r\nloading\r\n');
+    expect(await c.text('CLUSTER', 'SLOTS')).toBe(`*1\r\n*3\r\n:0\r\n:16383\r\n*4\r\n$9\r\n127.0.0.1\r\n:${nodes[0]!.port}\r\n$40\r\n${ids[0]}\r\n%0\r\n`);
+    const links = await c.text('CLUSTER', 'LINKS');
+    expect(links).toMatch(new RegExp(`^\\*2\\r\\n%6\\r\\n\\$9\\r\\ndirection\\r\\n\\$(2\\r\\nto|4\\r\\nfrom)\\r\\n\\$4\\r\\nnode\\r\\n\\$40\\r\\n${ids[1]}\\r\\n\\$11\\r\\ncreate-time\\r\\n:\\d+\\r\\n`));
+    c.close();
+  });
+
+  it('CLUSTER RESET HARD gives the node a new id and forgets everyone', async () => {
+    const r = nodes[1]!;
+    expect(await cmd(r.port, 'CLUSTER', 'RESET', 'BOGUS')).toBe('-ERR syntax error\r\n');
+    expect(await cmd(r.port, 'CLUSTER', 'RESET', 'HARD')).toBe('+OK\r\n');
+    const id = (await cmd(r.port, 'CLUSTER', 'MYID')).slice(5, 45);
+    expect(id).not.toBe(ids[1]);
+    expect(await cmd(r.port, 'CLUSTER', 'NODES')).toMatch(new RegExp(`^\\$\\d+\\r\\n${id} 127\\.0\\.0\\.1:${r.port}@${r.busPort} myself,master - 0 0 0 connected\\n\\r\\n$`));
+    expect(await cmd(nodes[0]!.port, 'CLUSTER', 'RESET')).toBe('+OK\r\n');
+  });
+});
