@@ -1,6 +1,12 @@
 /**
  * WATCH bookkeeping (optimistic locking for MULTI/EXEC).
  *
+ * Expiry: a watched key whose TTL passes fails EXEC, as in Redis 7.0, either
+ * because its deletion (lazy or active) goes through `touched`, or because
+ * EXEC finds its TTL already past (../commands/transactions.ts). WATCH
+ * expires a key whose TTL had passed before watching it, so that only later
+ * changes count.
+ *
  * For each database, a map from watched key to the clients watching it. Any
  * change to a watched key (a write, a deletion, an expiry, a flush, a
  * SWAPDB) marks its watchers dirty, and their next EXEC fails with a null
@@ -50,9 +56,12 @@ export class WatchRegistry {
   }
 
   /**
-   * Every key of `db` may have changed (FLUSHDB, FLUSHALL, SWAPDB).
-   * `onlyExisting`: Redis only fails watchers of keys that existed (flush) or
-   * that exist on either side (swap); the caller passes the check.
+   * Every key of `db` may have changed (FLUSHDB, FLUSHALL, SWAPDB); call it
+   * before the change. `changed(key)` says whether a watched key counts:
+   * Redis only fails watchers of keys that existed (flush) or that exist on
+   * either side (swap), so callers pass `(k) => db.has(k)` or the like. A key
+   * whose TTL passed is expired by that `has` call, which dirties its
+   * watchers through `touched` just as Redis counts it as a change.
    */
   touchedAll(db: Database, changed: (key: string) => boolean = () => true): void {
     const keys = this.#byDb.get(db);
