@@ -40,7 +40,12 @@ import { Transaction, type QueuedCommand } from './transaction.js';
 import { scanCluster, type ScanOptions } from './scan.js';
 import { SLOT_COUNT } from '../router/slot.js';
 
-/** Where read-only commands go. */
+/**
+ * Where read-only commands go: `primary` always; `replica` to a random replica
+ * of the slot's shard (the primary only when the shard has none);
+ * `preferReplica` likewise, but a read whose replica connection fails is
+ * retried on the primary instead of waiting for the topology to change.
+ */
 export type ReadFrom = 'primary' | 'replica' | 'preferReplica';
 
 /** Options of `new ClusterClient()`. */
@@ -105,6 +110,8 @@ class Command implements Entry {
   hops: Hop[] | null = null;
   /** `host:port` of the node it was last sent to. */
   node = '';
+  /** Set after a replica failed under `preferReplica`: primaries only from now on. */
+  noReplica = false;
   constructor(
     readonly client: ClusterClient,
     readonly args: readonly Arg[],
@@ -129,7 +136,7 @@ function toEndpoint(seed: string | Endpoint): Endpoint {
   return e;
 }
 
-function positiveInt(name: string, v: number | undefined, dflt: number): number {
+function nonNegativeInt(name: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (!Number.isInteger(v) || v < 0) throw new RangeError(`Cannot create the client as '${name}' must be a non-negative integer: current value is ${v}`);
   return v;
@@ -170,22 +177,22 @@ export class ClusterClient extends CommandMethods {
     }
     const seeds = options.seeds.map(toEndpoint);
     this.#policy = {
-      maxRedirections: positiveInt('maxRedirections', options.maxRedirections, 16),
-      retryBase: positiveInt('retryBase', options.retryBase, 10),
-      retryMax: positiveInt('retryMax', options.retryMax, 500),
+      maxRedirections: nonNegativeInt('maxRedirections', options.maxRedirections, 16),
+      retryBase: nonNegativeInt('retryBase', options.retryBase, 10),
+      retryMax: nonNegativeInt('retryMax', options.retryMax, 500),
     };
     this.#readFrom = options.readFrom ?? 'primary';
-    this.#refreshInterval = positiveInt('refreshInterval', options.refreshInterval, 5000);
-    this.#refreshTimeout = positiveInt('refreshTimeout', options.refreshTimeout, 2000);
+    this.#refreshInterval = nonNegativeInt('refreshInterval', options.refreshInterval, 5000);
+    this.#refreshTimeout = nonNegativeInt('refreshTimeout', options.refreshTimeout, 2000);
     this.#pool = new ConnectionPool({
       factory: options.connectionFactory,
       protocol: options.protocol ?? 3,
       username: options.username,
       password: options.password,
-      connectTimeout: positiveInt('connectTimeout', options.connectTimeout, 2000),
-      commandTimeout: positiveInt('commandTimeout', options.commandTimeout, 0),
-      reconnectBase: positiveInt('reconnectBase', options.reconnectBase, 50),
-      reconnectMax: positiveInt('reconnectMax', options.reconnectMax, 2000),
+      connectTimeout: nonNegativeInt('connectTimeout', options.connectTimeout, 2000),
+      commandTimeout: nonNegativeInt('commandTimeout', options.commandTimeout, 0),
+      reconnectBase: nonNegativeInt('reconnectBase', options.reconnectBase, 50),
+      reconnectMax: nonNegativeInt('reconnectMax', options.reconnectMax, 2000),
     });
     this.#slots = new SlotMap(seeds, (node) => this.#fetchSlots(node), options.natMap);
     this.#delays = new DelayQueue((item) => (typeof item === 'function' ? item() : this.#dispatch(item)));
@@ -345,8 +352,8 @@ export class ClusterClient extends CommandMethods {
     }
   }
 
-  #pick(shard: Shard, flags: number): { node: Endpoint; readOnly: boolean } {
-    if ((flags & F_READ) !== 0 && this.#readFrom !== 'primary' && shard.replicas.length > 0) {
+  #pick(shard: Shard, cmd: Command): { node: Endpoint; readOnly: boolean } {
+    if ((cmd.flags & F_READ) !== 0 && this.#readFrom !== 'primary' && !cmd.noReplica && shard.replicas.length > 0) {
       return { node: shard.replicas[Math.floor(Math.random() * shard.replicas.length)]!, readOnly: true };
     }
     return { node: shard.primary, readOnly: false };
@@ -368,7 +375,7 @@ export class ClusterClient extends CommandMethods {
       node = this.#slots.randomPrimary();
     } else {
       const shard = this.#slots.slots[cmd.slot];
-      if (shard !== undefined) ({ node, readOnly } = this.#pick(shard, cmd.flags));
+      if (shard !== undefined) ({ node, readOnly } = this.#pick(shard, cmd));
     }
     if (node === undefined) {
       this.#onError(cmd, new ClusterDownError('CLUSTERDOWN Hash slot not served (no owner in the client\'s slot map)'));
@@ -410,6 +417,7 @@ export class ClusterClient extends CommandMethods {
       this.#settle(cmd, new ClientClosedError(`Cannot run ${String(cmd.args[0])} as the client was closed`, { cause: err }), false);
       return;
     }
+    if (err instanceof ConnectionError && this.#readFrom === 'preferReplica') cmd.noReplica = true;
     const step = nextStep(err, String(cmd.args[0]), cmd.node, cmd.slot, (cmd.hops ??= []), this.#policy);
     switch (step.kind) {
       case 'fail':

@@ -121,3 +121,42 @@ describe('ClusterClient', () => {
     await expect(client.get('c1')).rejects.toBeInstanceOf(ClientClosedError);
   });
 });
+
+describe('ClusterClient readFrom', () => {
+  it('readFrom preferReplica retries a read on the primary when the replica is unreachable', async () => {
+    const cluster = await FakeCluster.start(2, 1);
+    cluster.replicas.set(0, [1]);
+    const client = new ClusterClient({ seeds: [cluster.seeds[0]!], readFrom: 'preferReplica', retryBase: 1 });
+    try {
+      await client.connect();
+      await cluster.nodes[1]!.kill();
+      cluster.data.set('k', 'v');
+      expect(await client.get('k')).toBe('v');
+      expect(cluster.nodes[0]!.count('GET')).toBe(1);
+    } finally {
+      await client.disconnect();
+      await cluster.stop();
+    }
+  });
+});
+
+describe('ClusterClient topology', () => {
+  it('the refresh timer picks up added and removed nodes and emits a topology event', async () => {
+    const cluster = await FakeCluster.start(3, 2);
+    const client = new ClusterClient({ seeds: [cluster.seeds[0]!], refreshInterval: 30 });
+    try {
+      await client.connect();
+      expect(client.primaries()).toHaveLength(2);
+      const change = new Promise<import('../../src/client/index.js').TopologyChange>((resolve) => client.on('topology', resolve));
+      // Node 2 takes over every slot of node 1.
+      for (let s = 0; s < SLOT_COUNT; s++) if (cluster.owner(s) === 1) cluster.moveSlot(s, 2);
+      const c = await change;
+      expect(c.added.map((n) => n.port)).toEqual([cluster.nodes[2]!.port]);
+      expect(c.removed.map((n) => n.port)).toEqual([cluster.nodes[1]!.port]);
+      expect(c.movedSlots).toBe(SLOT_COUNT / 2);
+    } finally {
+      await client.disconnect();
+      await cluster.stop();
+    }
+  });
+});
