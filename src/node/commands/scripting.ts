@@ -127,6 +127,14 @@ export function functionListCommand(_c: Client, _args: string[]): Reply {
   return [];
 }
 
+export function scriptHelpCommand(_c: Client, _args: string[]): Reply {
+  return helpReply(SCRIPT_HELP);
+}
+
+export function functionHelpCommand(_c: Client, _args: string[]): Reply {
+  return helpReply(FUNCTION_HELP);
+}
+
 export const SCRIPTING_HANDLERS: HandlerTable = {
   eval: noScripts,
   evalsha: noScripts,
@@ -137,13 +145,13 @@ export const SCRIPTING_HANDLERS: HandlerTable = {
   'script|debug': noScripts,
   'script|exists': scriptExistsCommand,
   'script|flush': scriptFlushCommand,
-  'script|help': () => helpReply(SCRIPT_HELP),
+  'script|help': scriptHelpCommand,
   'script|kill': noScripts,
   'script|load': noScripts,
   'function|delete': noFunctions,
   'function|dump': noFunctions,
   'function|flush': functionFlushCommand,
-  'function|help': () => helpReply(FUNCTION_HELP),
+  'function|help': functionHelpCommand,
   'function|kill': noFunctions,
   'function|list': functionListCommand,
   'function|load': noFunctions,
