@@ -118,6 +118,7 @@ export class Server {
     this.dbs = [];
     const n = config.getNumber('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i, hooks));
+    for (const db of this.dbs) db.setAccessPolicy(config.getString('maxmemory-policy'));
   }
 
   /** Writes a log line in Redis's format if `level` passes `loglevel`. */
@@ -266,6 +267,9 @@ export class Server {
 
   /** One tick of periodic work. Public so tests can drive it with a manual clock. */
   cron(): void {
+    // Per-key access tracking (LRU/LFU) follows maxmemory-policy, CONFIG SET included, within a tick.
+    const policy = this.config.getString('maxmemory-policy');
+    for (const db of this.dbs) db.setAccessPolicy(policy);
     if (this.activeExpireEnabled) {
       activeExpireCycle(this.dbs, {
         hz: this.config.getNumber('hz'),

@@ -412,7 +412,7 @@ describe('OBJECT', () => {
 
   it('OBJECT IDLETIME measures time since the last access under an LRU policy', async () => {
     server.config.set('maxmemory-policy', 'allkeys-lru');
-    await t('OBJECT', 'IDLETIME', 'nokey');
+    server.cron();
     await t('SET', 'k', 'v');
     clock.advance(12_000);
     expect(await t('OBJECT', 'IDLETIME', 'k')).toBe(':12\r\n');
