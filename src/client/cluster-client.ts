@@ -375,7 +375,9 @@ export class ClusterClient extends CommandMethods {
       node = this.#slots.randomPrimary();
     } else {
       const shard = this.#slots.slots[cmd.slot];
-      if (shard !== undefined) ({ node, readOnly } = this.#pick(shard, cmd));
+      if (shard === undefined) node = undefined;
+      else if (this.#readFrom === 'primary') node = shard.primary;
+      else ({ node, readOnly } = this.#pick(shard, cmd));
     }
     if (node === undefined) {
       this.#onError(cmd, new ClusterDownError('CLUSTERDOWN Hash slot not served (no owner in the client\'s slot map)'));
@@ -386,7 +388,7 @@ export class ClusterClient extends CommandMethods {
 
   #sendTo(cmd: Command, node: Endpoint, readOnly: boolean, asking: boolean): void {
     const conn = this.#pool.get(node, readOnly);
-    cmd.node = node.host + ':' + node.port;
+    cmd.node = (node as Partial<NodeInfo>).key ?? nodeKey(node);
     cmd.settled = false;
     if (asking) conn.send(new InternalEntry(['ASKING']));
     conn.send(cmd);

@@ -55,7 +55,9 @@ export class ConnectionPool {
 
   /** The connection to `endpoint` for `readOnly` use, created if needed. */
   get(endpoint: Endpoint, readOnly: boolean): NodeConnection {
-    const key = readOnly ? 'ro:' + endpoint.host + ':' + endpoint.port : endpoint.host + ':' + endpoint.port;
+    // Slot map nodes carry their key; avoid building a string per command.
+    const base = (endpoint as { key?: string }).key ?? nodeKey(endpoint);
+    const key = readOnly ? 'ro:' + base : base;
     const existing = this.#conns.get(key);
     if (existing !== undefined && !existing.closed) return existing;
     const failures = this.#failures.get(key) ?? 0;
