@@ -53,6 +53,8 @@ const PING_PERIOD_MS = 1000;
 const RECONNECT_MS = 500;
 const BLACKLIST_TTL_MS = 60_000;
 const GOSSIP_COUNT = 3;
+/** Config saves wait this long so a burst of changes (a reshard) costs one write. */
+const SAVE_DELAY_MS = 20;
 
 /** One bus connection. */
 export class BusLink {
@@ -100,6 +102,8 @@ export class Cluster {
   #lastConnectTry = new Map<ClusterNode, number>();
   #broadcastScheduled = false;
   #saveRunning = false;
+  #saveTimer: NodeJS.Timeout | undefined;
+  #broadcastSig = '';
   #saveAgain = false;
   #savePromise: Promise<void> = Promise.resolve();
   #savedEpochs = '';
@@ -173,6 +177,8 @@ export class Cluster {
   async shutdown(): Promise<void> {
     if (this.#cron) clearInterval(this.#cron);
     this.#cron = undefined;
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
     // Let a background write finish first, so it cannot land after the final one.
     await this.#savePromise;
     try {
@@ -198,7 +204,8 @@ export class Cluster {
 
   /**
    * Saves soon without blocking: one background write at a time; changes
-   * made while it runs are written by one more write after it. Used for every
+   * made while it runs (or within SAVE_DELAY_MS before it starts) are
+   * written by one more write after it. Used for every
    * change (a file write costs milliseconds on a busy disk, and a reshard
    * changes the config thousands of times); shutdown and SAVECONFIG save
    * synchronously.
@@ -208,6 +215,14 @@ export class Cluster {
       this.#saveAgain = true;
       return;
     }
+    if (this.#saveTimer !== undefined) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined;
+      this.#saveNow();
+    }, SAVE_DELAY_MS);
+  }
+
+  #saveNow(): void {
     this.#saveRunning = true;
     const epochs = `${this.state.currentEpoch}/${this.myself.configEpoch}/${this.state.lastVoteEpoch}`;
     const fsync = epochs !== this.#savedEpochs;
@@ -229,11 +244,20 @@ export class Cluster {
     }
   }
 
-  /** A local change of slots/epochs/roles: save, tell everyone, recompute the state. */
+  /**
+   * A local change of slots/epochs/roles: save, recompute the state, and if
+   * what the others must know changed (my epochs, role, or my slots), tell
+   * everyone now. Open-slot states (IMPORTING/MIGRATING) are local only.
+   */
   configChanged(): void {
     this.scheduleSave();
     this.updateState();
-    this.scheduleBroadcast();
+    const me = this.myself;
+    const sig = `${this.state.currentEpoch}/${me.configEpoch}/${me.flags}/${me.master?.id ?? ''}/${this.state.slots.slotsOf(me).length}/${this.state.nodes.size}`;
+    if (sig !== this.#broadcastSig) {
+      this.#broadcastSig = sig;
+      this.scheduleBroadcast();
+    }
   }
 
   scheduleBroadcast(): void {
