@@ -426,14 +426,14 @@ export class ClusterClient extends CommandMethods {
         this.#settle(cmd, step.error, false);
         return;
       case 'moved': {
-        const target = this.#slots.translate(step.target);
+        const target = this.#target(step.target, cmd.node);
         this.#slots.moved(step.slot, target);
         this.#requestRefresh();
         this.#sendTo(cmd, target, false, false);
         return;
       }
       case 'ask':
-        this.#sendTo(cmd, this.#slots.translate(step.target), false, true);
+        this.#sendTo(cmd, this.#target(step.target, cmd.node), false, true);
         return;
       case 'retry':
         if (step.refresh) this.#requestRefresh();
@@ -451,6 +451,19 @@ export class ClusterClient extends CommandMethods {
         return;
       }
     }
+  }
+
+  /**
+   * The reachable address of a redirection target: an empty host (Redis's
+   * "unknown endpoint") means the host of the node that sent the redirection
+   * (`from`, a `host:port`); then natMap applies.
+   */
+  #target(target: Endpoint, from: string): Endpoint {
+    if (target.host === '') {
+      const sender = parseEndpoint(from);
+      if (sender !== undefined) target = { host: sender.host, port: target.port };
+    }
+    return this.#slots.translate(target);
   }
 
   // -- CommandMethods ----------------------------------------------------------
@@ -621,14 +634,14 @@ export class ClusterClient extends CommandMethods {
             this.#settle(tx, step.error, false);
             return;
           case 'moved': {
-            const target = this.#slots.translate(step.target);
+            const target = this.#target(step.target, node);
             this.#slots.moved(step.slot, target);
             this.#requestRefresh();
             run(target, false);
             return;
           }
           case 'ask':
-            run(this.#slots.translate(step.target), true);
+            run(this.#target(step.target, node), true);
             return;
           case 'retry':
             if (step.refresh) this.#requestRefresh();

@@ -50,3 +50,21 @@ describe('MOVED', () => {
     expect(cluster.applied.filter((a) => a === 'INCR counter')).toHaveLength(1);
   });
 });
+
+describe('MOVED with an unknown endpoint', () => {
+  it('GET follows "MOVED <slot> :<port>" to the host of the node that sent it', async () => {
+    const s = await fakeSetup();
+    try {
+      const { cluster, client } = s;
+      cluster.data.set('foo', 'bar');
+      const from = cluster.ownerOfKey('foo');
+      const to = other(from);
+      cluster.nodes[from]!.intercept = (args) => (args[0] === 'GET' ? { err: `MOVED ${keySlot('foo')} :${cluster.nodes[to]!.port}` } : undefined);
+      cluster.moveSlot(keySlot('foo'), to);
+      expect(await client.get('foo')).toBe('bar');
+      expect(client.shardOf(keySlot('foo'))!.primary.host).toBe('127.0.0.1');
+    } finally {
+      await s.done();
+    }
+  });
+});
