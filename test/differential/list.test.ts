@@ -95,4 +95,4 @@ const sequence = fc
   .tuple(fc.array(fc.tuple(fc.constantFrom('l1', 'l2', '{t}l3'), elems).map(([k, e]) => step(['RPUSH', k, ...e])), { maxLength: 2 }), fc.array(fc.oneof(...listSteps), { maxLength: 16 }))
   .map(([setup, steps]) => [...setup, ...steps]);
 
-differentialSuite('list commands', sequence, { numRuns: 1000 });
+differentialSuite('list commands', sequence, { numRuns: 1000, timeoutMs: 900_000 });

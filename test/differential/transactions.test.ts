@@ -50,4 +50,4 @@ const block = fc.oneof(
 
 const sequence = fc.array(block, { maxLength: 6 }).map((bs) => bs.flat());
 
-differentialSuite('transactions', sequence, { numRuns: 1000 });
+differentialSuite('transactions', sequence, { numRuns: 1000, timeoutMs: 900_000 });
