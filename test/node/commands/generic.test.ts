@@ -444,6 +444,31 @@ describe('DUMP and RESTORE', () => {
     expect(await t('DUMP', 'nokey')).toBe('$-1\r\n');
   });
 
+  it('DUMP and RESTORE round-trip every collection type, and COPY copies them deeply', async () => {
+    await t('RPUSH', 'l', 'a', '\x00b', 'c');
+    await t('HSET', 'h', 'f1', 'v1', 'f2', '\xff');
+    await t('SADD', 's', 'x', 'y', '123');
+    await t('ZADD', 'z', '1.5', 'm1', '-2', 'm2');
+    const reads: Record<string, string[]> = {
+      l: ['LRANGE', '0', '-1'],
+      h: ['HGETALL'],
+      s: ['SMEMBERS'],
+      z: ['ZRANGE', '0', '-1', 'WITHSCORES'],
+    };
+    for (const [k, read] of Object.entries(reads)) {
+      const reply = (await r.call('DUMP', k)).toString('latin1');
+      const payload = reply.slice(reply.indexOf('\r\n') + 2, -2);
+      expect(await t('RESTORE', `${k}2`, '0', payload)).toBe('+OK\r\n');
+      expect(await t(read[0]!, `${k}2`, ...read.slice(1))).toBe(await t(read[0]!, k, ...read.slice(1)));
+      expect(await t('TYPE', `${k}2`)).toBe(await t('TYPE', k));
+      expect(await t('COPY', k, `${k}3`)).toBe(':1\r\n');
+    }
+    await t('RPUSH', 'l3', 'more');
+    expect(await t('LLEN', 'l')).toBe(':3\r\n');
+    await t('HSET', 'h3', 'f3', 'v3');
+    expect(await t('HLEN', 'h')).toBe(':2\r\n');
+  });
+
   it('RESTORE refuses an existing key without REPLACE', async () => {
     await t('SET', 'k', 'v');
     const payload = serializeValue('new');
