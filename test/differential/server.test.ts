@@ -191,6 +191,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       { args: ['SLOWLOG', 'LEN', '1'] },
       { args: ['SLOWLOG', 'FOO'] },
       { args: ['MEMORY', 'USAGE', 'nokey'] },
+      { args: ['MEMORY', 'USAGE', 'k1'] },
+      { args: ['MEMORY', 'USAGE', 'k2', 'SAMPLES', '0'] },
+      { args: ['CONFIG', 'SET', 'hz', '0'] },
+      { args: ['CONFIG', 'SET', 'hz', '10'] },
       { args: ['MEMORY', 'USAGE', 'k1', 'SAMPLES', 'abc'] },
       { args: ['MEMORY', 'USAGE', 'k1', 'foo'] },
       { args: ['MEMORY', 'FOO'] },
@@ -235,4 +239,4 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-differentialSuite('server and connection commands', fc.array(step, { maxLength: 25 }), { numRuns: 300 });
+differentialSuite('server and connection commands', fc.array(step, { maxLength: 25 }), { numRuns: 200 });

@@ -165,3 +165,10 @@ describe('Config.rewrite()', () => {
     expect(loaded(once).getString('save')).toBe('60 5 30 2');
   });
 });
+
+describe('hz', () => {
+  it('load() clamps hz to 1..500 as Redis does', () => {
+    expect(loaded('hz 0\n').getNumber('hz')).toBe(1);
+    expect(loaded('hz 100000\n').getNumber('hz')).toBe(500);
+  });
+});

@@ -11,7 +11,7 @@ import type { CommandSpec } from '../../router/command-spec.js';
 import { COMMAND_SPECS, getKeyIndexes, lookupCommand } from '../../router/command-table.js';
 import type { Client } from '../client.js';
 import { BLOCKED, type HandlerTable } from '../command-handler.js';
-import { ConfigError, type ConfigValue } from '../config.js';
+import { clampHz, ConfigError, type ConfigValue } from '../config.js';
 import { COMMANDS } from '../dispatch.js';
 import { NO_SUCH_KEY, NOT_INTEGER, RespError, SYNTAX } from '../errors.js';
 import { matchGlob } from '../glob.js';
@@ -150,27 +150,42 @@ function flushDatabase(server: Server, db: Database): void {
   db.flush();
 }
 
-/** Bytes an sds string of `n` bytes takes (header + NUL), rounded to the allocator's 8-byte step. */
-function sdsBytes(n: number): number {
-  const header = n < 32 ? 1 : n < 256 ? 3 : n < 65536 ? 5 : 9;
-  return (n + header + 1 + 7) & ~7;
+/**
+ * The size class jemalloc serves a request of `n` bytes from: 8, then
+ * multiples of 16 up to 128, then four classes per doubling (160, 192, 224,
+ * 256, 320, ...). MEMORY USAGE reports allocator sizes, so ours must too.
+ */
+export function allocatorSize(n: number): number {
+  if (n <= 8) return 8;
+  if (n <= 128) return (n + 15) & ~15;
+  const step = 2 ** (Math.floor(Math.log2(n - 1)) - 2);
+  return Math.ceil(n / step) * step;
+}
+
+/** Bytes of an sds string of `n` bytes: header by length class, the bytes, the NUL. */
+function sdsBytes(n: number, allowType5: boolean): number {
+  const header = n < 32 && allowType5 ? 1 : n < 256 ? 3 : n < 65536 ? 5 : 9;
+  return allocatorSize(header + n + 1);
 }
 
 /**
- * MEMORY USAGE's estimate for one key: the dictionary entry, the key, the
- * value object and its payload (collections report their own size), plus
- * the expires entry if the key has a TTL.
+ * MEMORY USAGE's figure for one key, computed as Redis 7.0 does (jemalloc
+ * size classes): the dictionary entry (24), the key's sds, and the value
+ * object (16) with its payload. Strings follow Redis's encodings: `int` has
+ * no payload, `embstr` shares one allocation with the object (up to 44
+ * bytes), `raw` has its own sds. Collections report their own size. TTLs
+ * are not counted, as in Redis.
  */
-export function keyMemoryUsage(key: string, value: Value, hasTtl: boolean): number {
-  let n = 24 + sdsBytes(key.length) + 16;
+export function keyMemoryUsage(key: string, value: Value): number {
+  let n = 24 + sdsBytes(key.length, true);
   if (typeof value === 'string') {
     const enc = stringEncoding(value);
-    if (enc === 'embstr') n += sdsBytes(value.length);
-    else if (enc === 'raw') n += sdsBytes(value.length);
+    if (enc === 'int') n += 16;
+    else if (enc === 'embstr') n += allocatorSize(16 + 3 + value.length + 1);
+    else n += 16 + sdsBytes(value.length, false);
   } else {
-    n += value.memoryUsage();
+    n += 16 + value.memoryUsage();
   }
-  if (hasTtl) n += 24;
   return n;
 }
 
@@ -181,6 +196,7 @@ function applyConfig(server: Server, name: string, value: ConfigValue): void {
       for (const c of server.clients.values()) c.parser.maxBulkLen = value as number;
       break;
     case 'hz':
+      server.config.set('hz', String(clampHz(value as number)), true);
       server.restartCron();
       break;
   }
@@ -494,7 +510,7 @@ export function memoryUsageCommand(c: Client, args: string[]): Reply {
   const key = args[2]!;
   const v = c.db.get(key);
   if (v === undefined) return null;
-  return keyMemoryUsage(key, v, c.db.getExpire(key) !== undefined);
+  return keyMemoryUsage(key, v);
 }
 
 export function memoryDoctorCommand(c: Client, _args: string[]): Reply {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/node/clock.js';
 import { Config } from '../../../src/node/config.js';
 import { Server } from '../../../src/node/server.js';
+import { allocatorSize, keyMemoryUsage } from '../../../src/node/commands/server.js';
 import { RawClient } from '../../helpers/resp.js';
 
 let server: Server;
@@ -342,5 +343,29 @@ describe('SHUTDOWN', () => {
     await done;
     await c.waitClosed();
     expect(s.clients.size).toBe(0);
+  });
+});
+
+describe('allocatorSize() and keyMemoryUsage()', () => {
+  it('keyMemoryUsage() matches Redis 7.0 figures for int, embstr and raw strings', () => {
+    // Figures read from redis-server 7.0.15 (MEMORY USAGE on key "k").
+    const cases: [string, number][] = [
+      ['12345', 48],
+      ['v', 64],
+      ['x'.repeat(12), 64],
+      ['x'.repeat(13), 80],
+      ['x'.repeat(44), 96],
+      ['x'.repeat(45), 112],
+      ['x'.repeat(61), 128],
+      ['x'.repeat(100), 160],
+      ['x'.repeat(1000), 1072],
+    ];
+    for (const [v, expected] of cases) expect([v.length, keyMemoryUsage('k', v)]).toEqual([v.length, expected]);
+    expect(keyMemoryUsage('kkkkk', '1')).toBe(48);
+    expect(keyMemoryUsage('kkkkkkkkk', '1')).toBe(56);
+  });
+
+  it('allocatorSize() rounds to jemalloc size classes', () => {
+    expect([1, 9, 17, 129, 161, 257, 1006].map(allocatorSize)).toEqual([8, 16, 32, 160, 192, 320, 1024]);
   });
 });
