@@ -115,11 +115,12 @@ if (lookupCommand('exists')) stringSteps.push(fc.array(key, { minLength: 1, maxL
 
 differentialSuite('String commands', fc.array(fc.oneof(...stringSteps), { minLength: 1, maxLength: 25 }), {
   numRuns: Number(process.env.STRING_DIFF_RUNS ?? 1000),
+  timeoutMs: 900_000,
 });
 
 /** Long-double arithmetic: chains of INCRBYFLOAT on one key must print the same digits as Redis. */
 differentialSuite(
   'INCRBYFLOAT chains',
   fc.array(floatArg.map((f) => step(['INCRBYFLOAT', 'f', f])), { minLength: 1, maxLength: 15 }),
-  { numRuns: Number(process.env.STRING_DIFF_RUNS ?? 1000) / 4 },
+  { numRuns: Number(process.env.STRING_DIFF_RUNS ?? 1000) / 4, timeoutMs: 600_000 },
 );

@@ -11,6 +11,7 @@
  * GET and SET are the benchmarked hot path: their common forms allocate
  * nothing beyond the reply.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import type { Client } from '../client.js';
 import type { HandlerTable } from '../command-handler.js';
 import { NOT_INTEGER, RespError, SYNTAX, WRONGTYPE, WrongArityError } from '../errors.js';
@@ -27,6 +28,8 @@ export class InvalidExpireTimeError extends RespError {
     super(`ERR invalid expire time in '${command}' command`);
   }
 }
+
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 
 const OVERFLOW = new RespError('ERR increment or decrement would overflow');
 const DECR_OVERFLOW = new RespError('ERR decrement would overflow');
@@ -74,9 +77,15 @@ function int64ArgAsNumber(s: string): number {
   return typeof v === 'number' ? v : Number(v);
 }
 
-/** Throws `string exceeds maximum allowed size` if a string of `size + append` bytes would exceed proto-max-bulk-len. */
+/**
+ * Throws `string exceeds maximum allowed size` if a string of `size + append`
+ * bytes would exceed proto-max-bulk-len, or V8's longest string (2^29 - 24
+ * chars, 24 bytes short of the default 512MB limit, where Redis would still
+ * accept the value).
+ */
 function checkStringLength(c: Client, size: number, append: number): void {
-  if (size + append > c.server.config.getNumber('proto-max-bulk-len')) throw TOO_BIG;
+  const total = size + append;
+  if (total > c.server.config.getNumber('proto-max-bulk-len') || total > MAX_STRING_LENGTH) throw TOO_BIG;
 }
 
 /**

@@ -69,6 +69,7 @@ export const STRING_COMMANDS = defineCommands([
     summary: 'Get the values of all the given keys',
     complexity: 'O(N) where N is the number of keys to retrieve.',
     acl: ['read', 'string', 'fast'],
+    tips: ['request_policy:multi_shard'],
     keys: { first: 1, last: -1, step: 1 },
   },
   {
@@ -80,6 +81,7 @@ export const STRING_COMMANDS = defineCommands([
     summary: 'Set multiple keys to multiple values',
     complexity: 'O(N) where N is the number of keys to set.',
     acl: ['write', 'string', 'slow'],
+    tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'],
     keys: { first: 1, last: -1, step: 2 },
   },
   {
@@ -91,6 +93,7 @@ export const STRING_COMMANDS = defineCommands([
     summary: 'Set multiple keys to multiple values, only if none of the keys exist',
     complexity: 'O(N) where N is the number of keys to set.',
     acl: ['write', 'string', 'slow'],
+    tips: ['request_policy:multi_shard', 'response_policy:agg_min'],
     keys: { first: 1, last: -1, step: 2 },
   },
   {
