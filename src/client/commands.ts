@@ -161,8 +161,9 @@ function zrangeArgs(key: Key, start: Value, stop: Value, o: ZRangeOptions | unde
 }
 
 /**
- * The typed methods. `R` is what each returns in the subclass: the client
- * returns Promises; the builders return themselves (see `Chained`).
+ * The typed methods. Their declared return types are the client's (Promises);
+ * the builders return themselves at run time and re-type the methods with
+ * `Chained`.
  */
 export abstract class CommandMethods {
   /** Runs one single-slot command. */
