@@ -106,7 +106,7 @@ describe('routeCommand', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 120_000);
 
   it('routeTransaction equals the model over all queued commands', () => {
     fc.assert(
@@ -116,7 +116,7 @@ describe('routeCommand', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 120_000);
 
   it('routeCommand answers CROSSSLOT before MOVED when no key is local', () => {
     const w: World = {

@@ -53,7 +53,7 @@ describe('keySlot', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 120_000);
 
   it('keySlot gives keys sharing a non-empty hash tag the same slot', () => {
     fc.assert(
@@ -62,7 +62,7 @@ describe('keySlot', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 120_000);
 
   it('keySlot hashes string keys as their latin1 bytes', () => {
     fc.assert(
@@ -71,5 +71,5 @@ describe('keySlot', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 120_000);
 });

@@ -50,7 +50,7 @@ describe('cluster bus framing', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 120_000);
 
   it('packSlots sets exactly the bits of the given slots', () => {
     const per = new Uint8Array(16384);
