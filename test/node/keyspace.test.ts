@@ -209,7 +209,7 @@ describe('Database', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 120_000);
 
   it('Database.scan() applies the filter to keys and values', () => {
     const { db } = makeDb();
