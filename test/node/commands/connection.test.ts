@@ -293,3 +293,30 @@ describe('MONITOR', () => {
     await r.text('DEL', 'mk');
   });
 });
+
+describe('client libraries', () => {
+  it('HELLO lets node-redis 6 connect in RESP2 and RESP3 with a client name', async () => {
+    const { createClient } = await import('redis');
+    for (const RESP of [2, 3] as const) {
+      const client = createClient({ socket: { host: '127.0.0.1', port: server.port }, RESP, name: `nr${RESP}` });
+      const errors: string[] = [];
+      client.on('error', (e: Error) => errors.push(e.message));
+      await client.connect();
+      expect(await client.set('lib:k', 'v')).toBe('OK');
+      expect(await client.get('lib:k')).toBe('v');
+      expect(await client.sendCommand(['CLIENT', 'GETNAME'])).toBe(`nr${RESP}`);
+      client.destroy();
+      expect(errors).toEqual([]);
+    }
+  });
+
+  it('HELLO lets ioredis connect and run commands', async () => {
+    const { default: Redis } = await import('ioredis');
+    const io = new Redis({ host: '127.0.0.1', port: server.port, lazyConnect: true, connectionName: 'io' });
+    await io.connect();
+    expect(await io.set('lib:io', '1')).toBe('OK');
+    expect(await io.get('lib:io')).toBe('1');
+    expect(await io.call('CLIENT', 'GETNAME')).toBe('io');
+    io.disconnect();
+  });
+});
