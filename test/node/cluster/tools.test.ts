@@ -1,6 +1,6 @@
 /**
  * Real Redis Cluster tools against three Shardis nodes: redis-cli --cluster
- * create / check / info / reshard, redis-cli -c, ioredis Cluster and
+ * create / check / info / reshard / fix / add-node / del-node, redis-cli -c, ioredis Cluster and
  * node-redis createCluster (10,000 keys each, also while a slot moves).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,47 @@ describe('Redis Cluster tools against Shardis', () => {
     } finally {
       await nr.close();
     }
+  }, 120_000);
+
+  it('redis-cli --cluster fix closes an open slot and moves its keys to the owner', async () => {
+    const slot = Number((await cmd(nodes[0]!.port, 'CLUSTER', 'KEYSLOT', 'key:1414')).slice(1));
+    const ids = await Promise.all(nodes.map(idOf));
+    const nodesText = await cmd(nodes[0]!.port, 'CLUSTER', 'NODES');
+    const ownerId = nodesText.split('\n').find((l) => l.split(' ').slice(8).some((t) => {
+      const [a, b] = t.split('-').map(Number);
+      return !t.startsWith('[') && slot >= a! && slot <= (b ?? a)!;
+    }))!.slice(0, 40);
+    const si = ids.indexOf(ownerId);
+    const ti = (si + 1) % 3;
+    expect(await cmd(nodes[ti]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', ids[si]!)).toBe('+OK\r\n');
+    expect(await cmd(nodes[si]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', ids[ti]!)).toBe('+OK\r\n');
+    expect(await cmd(nodes[si]!.port, 'MIGRATE', '127.0.0.1', String(nodes[ti]!.port), 'key:1414', '0', '5000')).toBe('+OK\r\n');
+    const open = redisCli(['--cluster', 'check', addr(nodes[0]!)]);
+    expect(open.status).toBe(1);
+    expect(open.out).toContain(`[WARNING] The following slots are open: ${slot}.`);
+    const fix = redisCli(['--cluster', 'fix', addr(nodes[0]!)]);
+    expect(fix.out).toContain(`>>> Fixing open slot ${slot}`);
+    await waitFor('check to pass after fix', async () => redisCli(['--cluster', 'check', addr(nodes[1]!)]).status === 0);
+    expect(redisCli(['-c', '-p', String(nodes[2]!.port), 'GET', 'key:1414']).out.trim()).toBe('v1414');
+  }, 120_000);
+
+  it('redis-cli --cluster add-node and del-node add and remove an empty master', async () => {
+    const extra = await newNode();
+    nodes.push(extra);
+    await launch(extra);
+    const add = redisCli(['--cluster', 'add-node', addr(extra), addr(nodes[0]!)]);
+    expect(add.out).toContain('[OK] New node added correctly.');
+    await waitFor('every node to know the new one', async () => {
+      for (const n of nodes) if (!(await cmd(n.port, 'CLUSTER', 'INFO')).includes('cluster_known_nodes:4')) return false;
+      return true;
+    });
+    expect(redisCli(['--cluster', 'check', addr(nodes[1]!)]).out).toMatch(/M: [0-9a-f]{40} 127\.0\.0\.1:\d+\n   slots: \(0 slots\) master/);
+    const del = redisCli(['--cluster', 'del-node', addr(nodes[0]!), await idOf(extra)]);
+    expect(del.out).toContain('>>> Sending CLUSTER RESET SOFT to the deleted node.');
+    expect(await cmd(extra.port, 'CLUSTER', 'INFO')).toContain('cluster_known_nodes:1\r\n');
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const n of nodes.slice(0, 3)) expect(await cmd(n.port, 'CLUSTER', 'INFO')).toContain('cluster_known_nodes:3\r\n');
+    expect(redisCli(['--cluster', 'check', addr(nodes[0]!)]).status).toBe(0);
   }, 120_000);
 });
 
