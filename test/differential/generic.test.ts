@@ -110,4 +110,4 @@ const genericSteps: fc.Arbitrary<Step>[] = [
     .map((a) => step(a)),
 ];
 
-differentialSuite('generic key commands', fc.array(fc.oneof(...genericSteps), { minLength: 1, maxLength: 16 }), { numRuns: 1000 });
+differentialSuite('generic key commands', fc.array(fc.oneof(...genericSteps), { minLength: 1, maxLength: 16 }), { numRuns: 1000, timeoutMs: 900_000 });
