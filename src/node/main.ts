@@ -44,14 +44,8 @@ async function main(argv: string[]): Promise<void> {
     server.log('warning', 'Shardis is now ready to exit, bye bye...');
     process.exit(0);
   };
-  try {
-    await server.start();
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  const binds = (config.get('bind') as string[]).join(' ');
-  server.log('notice', `Ready to accept connections tcp on ${binds} port ${server.port}`);
+  // Handlers go in before the ready line: a signal sent as soon as it shows
+  // must not find Node's default action (immediate death) still in place.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -70,6 +64,14 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  try {
+    await server.start();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const binds = (config.get('bind') as string[]).join(' ');
+  server.log('notice', `Ready to accept connections tcp on ${binds} port ${server.port}`);
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {

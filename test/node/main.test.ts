@@ -4,7 +4,7 @@
  * messages and exit status 1, and clean exits (status 0) on SIGTERM, SIGINT
  * and SHUTDOWN.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -141,5 +141,26 @@ describe('shardis-server', () => {
     expect(await exited).toBe(0);
     await r.waitClosed();
     await s.stop();
+  });
+
+  const haveBenchmark = spawnSync('redis-benchmark', ['--version']).status === 0;
+  it.skipIf(!haveBenchmark)('redis-benchmark runs against shardis-server without a CONFIG warning', async () => {
+    const s = await startShardis();
+    try {
+      const res = await new Promise<{ out: string; code: number | null }>((resolve) => {
+        const p = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(s.port), '-t', 'set,get', '-n', '200', '-q'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        p.once('exit', (code) => resolve({ out, code }));
+      });
+      expect(res.code).toBe(0);
+      expect(res.out).not.toContain('Could not fetch server CONFIG');
+      expect(res.out).toMatch(/SET: [\d.]+ requests per second/);
+    } finally {
+      await s.stop();
+    }
   });
 });
