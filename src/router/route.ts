@@ -152,18 +152,35 @@ function decide(scan: Scan, ctx: RouteContext, isWrite: boolean, isMigrate: bool
   return LOCAL;
 }
 
+/**
+ * The one scan object, reset per call: routing is synchronous and never
+ * re-entered (the callbacks only read state), so the hot path allocates
+ * nothing for a local decision.
+ */
+const SCAN: Scan = {
+  firstKey: undefined,
+  slot: -1,
+  state: undefined,
+  migrating: false,
+  importing: false,
+  multipleKeys: false,
+  missing: 0,
+  existing: 0,
+  verdict: undefined,
+};
+
 function newScan(): Scan {
-  return {
-    firstKey: undefined,
-    slot: -1,
-    state: undefined,
-    migrating: false,
-    importing: false,
-    multipleKeys: false,
-    missing: 0,
-    existing: 0,
-    verdict: undefined,
-  };
+  const s = SCAN;
+  s.firstKey = undefined;
+  s.slot = -1;
+  s.state = undefined;
+  s.migrating = false;
+  s.importing = false;
+  s.multipleKeys = false;
+  s.missing = 0;
+  s.existing = 0;
+  s.verdict = undefined;
+  return s;
 }
 
 /**
