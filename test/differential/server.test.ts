@@ -239,4 +239,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-differentialSuite('server and connection commands', fc.array(step, { maxLength: 25 }), { numRuns: 200 });
+differentialSuite('server and connection commands', fc.array(step, { maxLength: 25 }), {
+  numRuns: 200,
+  timeoutMs: 900_000,
+});
