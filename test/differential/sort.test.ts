@@ -78,5 +78,5 @@ const stepArb: fc.Arbitrary<Step[]> = fc.oneof(
 differentialSuite(
   'SORT and SORT_RO',
   fc.array(stepArb, { minLength: 1, maxLength: 14 }).map((xs) => xs.flat()),
-  { numRuns: Number(process.env.SORT_RUNS ?? 500) },
+  { numRuns: Number(process.env.SORT_RUNS ?? 500), timeoutMs: 900_000 },
 );

@@ -187,6 +187,7 @@ function zsetSteps(memberArb: fc.Arbitrary<string>): fc.Arbitrary<Step> {
 
 differentialSuite('Sorted sets, small (listpack)', fc.array(zsetSteps(member), { minLength: 1, maxLength: 25 }), {
   numRuns: Number(process.env.ZSET_RUNS ?? 1000),
+  timeoutMs: 900_000,
   // `strx` stays a string (no step writes it): lex commands get their WRONGTYPE case there.
   setup: [step(['SET', 'strx', 'x'])],
 });
@@ -207,6 +208,7 @@ differentialSuite(
   ),
   {
     numRuns: Number(process.env.ZSET_RUNS ?? 1000),
+    timeoutMs: 900_000,
     setup: [
       step(['CONFIG', 'SET', 'zset-max-listpack-entries', '8']),
       step(['CONFIG', 'SET', 'zset-max-listpack-value', '16']),
