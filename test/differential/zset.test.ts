@@ -6,7 +6,8 @@
  * into the skiplist encoding. Lex range commands only run on `lx`, whose
  * members all score 0 (Redis leaves lex ranges over mixed scores undefined,
  * and its answers then depend on the encoding and the skiplist's random
- * levels), and on `strx`, a string, for WRONGTYPE.
+ * levels), on `nolex`, which no step creates, and on `strx`, a string, for
+ * WRONGTYPE.
  * Replies that depend on randomness or on hash order are compared by shape.
  */
 import fc from 'fast-check';
@@ -85,7 +86,7 @@ function zsetSteps(memberArb: fc.Arbitrary<string>): fc.Arbitrary<Step> {
     { weight: 2, arbitrary: fc.tuple(anyKey, memberArb).map(([k, m]) => step(['ZSCORE', k, m])) },
     { weight: 1, arbitrary: fc.tuple(anyKey, fc.array(memberArb, { minLength: 1, maxLength: 4 })).map(([k, ms]) => step(['ZMSCORE', k, ...ms])) },
     { weight: 2, arbitrary: fc.tuple(zkey, scoreBound, scoreBound).map(([k, a, b]) => step(['ZCOUNT', k, a, b])) },
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom('lx', 'nokey', 'strx'), lexBound, lexBound).map(([k, a, b]) => step(['ZLEXCOUNT', k, a, b])) },
+    { weight: 2, arbitrary: fc.tuple(fc.constantFrom('lx', 'nolex', 'strx'), lexBound, lexBound).map(([k, a, b]) => step(['ZLEXCOUNT', k, a, b])) },
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom('ZRANK', 'ZREVRANK'), anyKey, memberArb).map(([c, k, m]) => step([c, k, m])) },
     {
       weight: 5,
@@ -102,7 +103,7 @@ function zsetSteps(memberArb: fc.Arbitrary<string>): fc.Arbitrary<Step> {
     {
       weight: 2,
       arbitrary: fc
-        .tuple(fc.constantFrom('lx', 'nokey'), lexBound, lexBound, fc.array(rangeOpt, { maxLength: 3 }))
+        .tuple(fc.constantFrom('lx', 'nolex'), lexBound, lexBound, fc.array(rangeOpt, { maxLength: 3 }))
         .map(([k, a, b, o]) => step(['ZRANGE', k, a, b, 'BYLEX', ...o.flat()])),
     },
     {
@@ -114,7 +115,7 @@ function zsetSteps(memberArb: fc.Arbitrary<string>): fc.Arbitrary<Step> {
     {
       weight: 3,
       arbitrary: fc
-        .tuple(fc.constantFrom('ZRANGEBYLEX', 'ZREVRANGEBYLEX'), fc.constantFrom('lx', 'nokey', 'strx'), lexBound, lexBound, fc.array(rangeOpt, { maxLength: 2 }))
+        .tuple(fc.constantFrom('ZRANGEBYLEX', 'ZREVRANGEBYLEX'), fc.constantFrom('lx', 'nolex', 'strx'), lexBound, lexBound, fc.array(rangeOpt, { maxLength: 2 }))
         .map(([c, k, a, b, o]) => step([c, k, a, b, ...o.flat()])),
     },
     {
@@ -125,7 +126,7 @@ function zsetSteps(memberArb: fc.Arbitrary<string>): fc.Arbitrary<Step> {
     },
     { weight: 1, arbitrary: fc.tuple(zkey, idx, idx).map(([k, a, b]) => step(['ZREMRANGEBYRANK', k, a, b])) },
     { weight: 1, arbitrary: fc.tuple(zkey, scoreBound, scoreBound).map(([k, a, b]) => step(['ZREMRANGEBYSCORE', k, a, b])) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('lx', 'nokey'), lexBound, lexBound).map(([k, a, b]) => step(['ZREMRANGEBYLEX', k, a, b])) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('lx', 'nolex'), lexBound, lexBound).map(([k, a, b]) => step(['ZREMRANGEBYLEX', k, a, b])) },
     {
       weight: 2,
       arbitrary: fc
