@@ -81,6 +81,17 @@ describe('blocking pops', () => {
     expect(await r.text('EXISTS', 'q')).toBe(':0\r\n');
   });
 
+  it('SWAPDB wakes a client blocked on a key that the swap makes exist', async () => {
+    const c = await client();
+    const reply = text(c.call('BLPOP', 'swapped', '0'));
+    await blockedClients(1);
+    await r.call('SELECT', '1');
+    await r.call('RPUSH', 'swapped', 'v');
+    expect(await r.text('SWAPDB', '0', '1')).toBe('+OK\r\n');
+    await r.call('SELECT', '0');
+    expect(await reply).toBe('*2\r\n$7\r\nswapped\r\n$1\r\nv\r\n');
+  });
+
   it('BLPOP times out with a null array in RESP2 and a null in RESP3', async () => {
     const start = Date.now();
     expect(await r.text('BLPOP', 'nokey', '0.05')).toBe('*-1\r\n');

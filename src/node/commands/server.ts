@@ -10,6 +10,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import type { CommandSpec } from '../../router/command-spec.js';
 import { COMMAND_SPECS, getKeyIndexes, lookupCommand } from '../../router/command-table.js';
 import type { Client } from '../client.js';
+import { signalDatabaseReady } from '../blocking.js';
 import { BLOCKED, type HandlerTable } from '../command-handler.js';
 import { clampHz, ConfigError, type ConfigValue } from '../config.js';
 import { COMMANDS } from '../dispatch.js';
@@ -354,6 +355,9 @@ export function swapdbCommand(c: Client, args: string[]): Reply {
     server.watches.touchedAll(db, either);
   }
   da.swapWith(db);
+  // Clients blocked on a key that now exists on either side are served (as Redis's SWAPDB does).
+  signalDatabaseReady(da);
+  signalDatabaseReady(db);
   server.dirty++;
   return OK;
 }
