@@ -67,7 +67,8 @@ function steps(ordered: Compare): fc.Arbitrary<Step>[] {
       .map(([k, n, o]) => s(['HRANDFIELD', k, n, ...o])),
     // Counts out of range WITHVALUES (without it, Redis would really try to send 4.6e18 fields).
     fc.tuple(key, fc.constantFrom('4611686018427387904', '-4611686018427387904')).map(([k, n]) => s(['HRANDFIELD', k, n, 'WITHVALUES'])),
-    fc.constantFrom('nokey', 'str').map((k) => s(['HRANDFIELD', k])),
+    // Without a count the field is random once `str` has become a hash: compare the reply type only.
+    fc.constantFrom('nokey', 'str').map((k) => s(['HRANDFIELD', k], 'shape')),
     fc.tuple(key, cursor, scanOpts).map(([k, cur, o]) => s(['HSCAN', k, cur, ...o.flat()], ordered === 'exact' ? 'exact' : 'shape')),
     // Other types and generic commands around hashes.
     fc.tuple(key, value).map(([k, v]) => s(['SET', k, v])),
