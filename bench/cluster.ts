@@ -54,7 +54,7 @@ async function startShardisCluster(): Promise<{ ports: number[]; ms: number; sto
     }),
   );
   const t0 = performance.now();
-  const proc: ChildProcess = spawn(process.execPath, [join(ROOT, 'dist', 'scripts', 'start.js'), '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: ChildProcess = spawn(process.execPath, [join(ROOT, 'dist', 'scripts', 'start.js'), config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Shardis cluster not ok within 60 s:\n${out}`)), 60_000);
