@@ -8,8 +8,8 @@
  *   npx tsc -p tsconfig.json && node dist/bench/client.js [--ops 200000] [--inflight 100] [--rounds 3] [--cluster redis|shardis|both]
  *
  * Each client gets its own key prefix; keys spread over all slots. A round
- * runs every client once in turn; the best round per client is reported
- * (the machine is shared, so the best is the least disturbed).
+ * runs every client once in turn; the median round per client is reported
+ * (the machine is small and shared: medians, not bests).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Cluster as IoRedisCluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { ClusterClient } from '../src/client/index.js';
+import { median } from './stats.js';
 
 interface Kv {
   set(k: string, v: string): Promise<unknown>;
@@ -143,7 +144,7 @@ async function bench(kind: 'redis' | 'shardis', ops: number, inflight: number, r
       };
     },
   };
-  const best: Record<string, { set: number; get: number }> = {};
+  const samples: Record<string, { set: number[]; get: number[] }> = {};
   try {
     for (let r = 0; r < rounds; r++) {
       for (const [name, make] of Object.entries(makers)) {
@@ -153,17 +154,20 @@ async function bench(kind: 'redis' | 'shardis', ops: number, inflight: number, r
         const set = await run(kv, prefix, 'set', ops, inflight);
         const get = await run(kv, prefix, 'get', ops, inflight);
         await kv.close();
-        const b = (best[name] ??= { set: 0, get: 0 });
-        b.set = Math.max(b.set, set);
-        b.get = Math.max(b.get, get);
+        const b = (samples[name] ??= { set: [], get: [] });
+        b.set.push(set);
+        b.get.push(get);
         process.stderr.write(`${kind} round ${r + 1} ${name}: SET ${Math.round(set)} GET ${Math.round(get)} ops/s\n`);
       }
     }
   } finally {
     await cluster.stop();
   }
-  return best;
+  const medians: Record<string, { set: number; get: number }> = {};
+  for (const [name, b] of Object.entries(samples)) medians[name] = { set: median(b.set), get: median(b.get) };
+  return medians;
 }
+
 
 async function main(): Promise<void> {
   const ops = arg('ops', 200_000);
@@ -174,7 +178,7 @@ async function main(): Promise<void> {
   const kinds = which === 'both' ? (['redis', 'shardis'] as const) : ([which as 'redis' | 'shardis'] as const);
   const results: [string, Record<string, { set: number; get: number }>][] = [];
   for (const kind of kinds) results.push([kind, await bench(kind, ops, inflight, rounds)]);
-  console.log(`\n3-primary clusters on 127.0.0.1; ${ops} SET then ${ops} GET, ${inflight} in flight; best of ${rounds} rounds\n`);
+  console.log(`\n3-primary clusters on 127.0.0.1; ${ops} SET then ${ops} GET, ${inflight} in flight; median of ${rounds} rounds\n`);
   console.log('| cluster | client | SET ops/s | GET ops/s |');
   console.log('|---|---|---:|---:|');
   for (const [kind, best] of results) {

@@ -12,15 +12,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freeClusterPorts, startRedisCluster } from '../test/helpers/redis-cluster.js';
 import { ROOT, SERVER_MAIN } from '../test/helpers/servers.js';
+import { median } from './stats.js';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 1 : 3;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function bench(port: number): Map<string, number> {
   const n = QUICK ? 20000 : 100000;

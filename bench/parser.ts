@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import { RequestParser } from '../src/node/resp/request-parser.js';
+import { median } from './stats.js';
 
 interface RedisParserInstance {
   execute(buf: Buffer): void;
@@ -92,10 +93,6 @@ function timeRun(name: string, run: (chunks: readonly Buffer[]) => number, chunk
   return ns;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function main(): void {
   const pipeline = buildPipeline(COMMANDS);

@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis, startShardis, type RunningServer } from '../test/helpers/servers.js';
+import { median } from './stats.js';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -33,11 +34,6 @@ export interface Row {
   target?: { min?: number; max?: number };
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Prints rows as a Markdown table (the README quotes it). */
 export function printTable(title: string, rows: Row[]): void {

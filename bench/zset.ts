@@ -21,6 +21,7 @@
 import { spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { startRedis, startShardis, type RunningServer } from '../test/helpers/servers.js';
+import { median } from './stats.js';
 
 const MEMBERS = Number(process.argv[2] ?? 1_000_000);
 const CONNECTIONS = Number(process.argv[3] ?? 50);
@@ -148,11 +149,6 @@ function load(port: number, command: string[]): number {
   return Number(m[1]);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function main(): Promise<void> {
   let shardis: RunningServer | undefined;
