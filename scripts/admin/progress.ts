@@ -1,0 +1,63 @@
+/**
+ * Progress output for long operations: on a TTY one line rewritten in place
+ * (slots and keys done, rate, ETA) at most 5 times a second; otherwise a
+ * plain line at most once a second and at the end; nothing in --json mode.
+ */
+export class Progress {
+  readonly #out: NodeJS.WriteStream;
+  readonly #tty: boolean;
+  readonly #quiet: boolean;
+  readonly #start = performance.now();
+  #last = 0;
+  totalSlots = 0;
+  totalKeys = 0;
+  slotsDone = 0;
+  keysDone = 0;
+
+  constructor(out: NodeJS.WriteStream, quiet: boolean) {
+    this.#out = out;
+    this.#tty = out.isTTY === true;
+    this.#quiet = quiet;
+  }
+
+  get elapsedMs(): number {
+    return performance.now() - this.#start;
+  }
+
+  /** Keys per second since the start. */
+  get rate(): number {
+    const s = this.elapsedMs / 1000;
+    return s > 0 ? this.keysDone / s : 0;
+  }
+
+  line(): string {
+    const rate = this.rate;
+    const left = Math.max(0, this.totalKeys - this.keysDone);
+    const eta = rate > 0 && this.totalKeys > 0 ? `${formatDuration((left / rate) * 1000)}` : '?';
+    return `slots ${this.slotsDone}/${this.totalSlots}  keys ${this.keysDone}/${this.totalKeys}  ${Math.round(rate)} keys/s  elapsed ${formatDuration(this.elapsedMs)}  ETA ${eta}`;
+  }
+
+  /** Reports progress; `force` prints even if the last line was recent. */
+  update(force = false): void {
+    if (this.#quiet) return;
+    const now = performance.now();
+    if (!force && now - this.#last < (this.#tty ? 200 : 1000)) return;
+    this.#last = now;
+    if (this.#tty) this.#out.write(`\r\x1b[2K${this.line()}`);
+    else this.#out.write(`${this.line()}\n`);
+  }
+
+  /** Ends the in-place line (TTY) so the next output starts on a fresh line. */
+  done(): void {
+    if (this.#quiet) return;
+    this.update(true);
+    if (this.#tty) this.#out.write('\n');
+  }
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

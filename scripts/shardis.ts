@@ -1,0 +1,234 @@
+/**
+ * `shardis`: the admin CLI of a Shardis (or Redis 7) cluster.
+ *
+ *   shardis check <host:port>      coverage, agreement, open slots, misplaced keys (exit 1 on a problem)
+ *   shardis info <host:port>       keys, slots and role per node
+ *   shardis migrate ...            move slots between two primaries (resumable)
+ *   shardis fix <host:port>        close half-open slots, assign uncovered slots
+ *   shardis map <host:port>        who owns each slot
+ *   shardis call <host:port> cmd   run a command on every primary
+ *
+ * Commands that change the cluster ask for confirmation unless --yes and
+ * print their plan only with --dry-run. Every command takes --json. Errors
+ * are one line naming the node and the fix; the exit code is then 1.
+ */
+import { createInterface } from 'node:readline/promises';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { parseSlotRanges } from '../src/router/slot-map.js';
+import { AdminError } from './admin/conn.js';
+import { formatCheck, runCheck } from './admin/check.js';
+import { formatInfo, runInfo } from './admin/info.js';
+import { formatPlan, planMigration, runMigration, type MigrateOptions, type StopSignal } from './admin/migrate.js';
+import { planFix } from './admin/fix.js';
+import { formatMap, slotRuns } from './admin/map.js';
+import { formatReply, runCall } from './admin/call.js';
+import { Progress } from './admin/progress.js';
+import { findNode, loadCluster, type ClusterView } from './admin/view.js';
+
+function print(json: unknown, value: unknown, text: string): void {
+  process.stdout.write(json === true ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+/** Asks "yes?" on a TTY; without a TTY, refuses unless --yes was given. */
+async function confirm(question: string, yes: boolean): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new AdminError(`${question.trim()} Refusing to change the cluster without confirmation; pass --yes (or --dry-run to only see the plan)`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} Type 'yes' to continue: `);
+    if (answer.trim().toLowerCase() !== 'yes') throw new AdminError('Aborted: nothing was changed');
+  } finally {
+    rl.close();
+  }
+}
+
+/** Loads the cluster, runs `fn`, always closes the connections. */
+async function withCluster(seed: string, fn: (view: ClusterView) => Promise<void>): Promise<void> {
+  const view = await loadCluster(seed);
+  try {
+    await fn(view);
+  } finally {
+    view.close();
+  }
+}
+
+/** Ctrl-C once: stop at the next safe point; twice: exit now. */
+function onInterrupt(stop: StopSignal): () => void {
+  const handler = (): void => {
+    if (stop.stopped) {
+      process.stderr.write('\nInterrupted again: exiting now. Slots may be left open; run the same command again or shardis fix to finish them.\n');
+      process.exit(130);
+    }
+    stop.stopped = true;
+    process.stderr.write('\nStopping after the current batch (Ctrl-C again to exit at once)...\n');
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+function migrateOptions(a: Record<string, unknown>): MigrateOptions {
+  const int = (name: string, min: number): number => {
+    const v = Number(a[name]);
+    if (!Number.isInteger(v) || v < min) throw new AdminError(`--${name} must be an integer >= ${min}, got '${String(a[name])}'`);
+    return v;
+  };
+  let slots: number[] | undefined;
+  if (a.slots !== undefined) {
+    try {
+      slots = parseSlotRanges(String(a.slots));
+    } catch (err) {
+      throw new AdminError(`--slots: ${(err as Error).message}; write slots as 0-99,200`);
+    }
+  }
+  return {
+    slots, count: a.count === undefined ? undefined : int('count', 1),
+    batch: int('batch', 1), pipeline: int('pipeline', 1), parallel: int('parallel', 1), rate: Number(a.rate ?? 0), timeout: int('timeout', 1),
+    replace: a.replace === true,
+  };
+}
+
+/** The node to load the cluster from: the positional one, else --from if it is an address. */
+function seedOf(node: string | undefined, from: string): string {
+  if (node) return node;
+  if (/:\d+$/.test(from) && !from.startsWith(':')) return from;
+  throw new AdminError(`--from ${from} is not host:port; name a node to load the cluster from: shardis migrate <host:port> --from ${from} ...`);
+}
+
+const seedArg = (y: Argv) => y.positional('node', { type: 'string', describe: 'any node of the cluster, host:port', demandOption: true });
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('shardis')
+  .usage('$0 <command> [options]\n\nAdmin CLI for Shardis and Redis 7 clusters.')
+  .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+  .command('check <node>', 'Check slot coverage, agreement of all nodes, open slots and keys in the wrong slot (exit 1 on any problem)',
+    (y) => seedArg(y).example('$0 check 127.0.0.1:7000', 'check the cluster 127.0.0.1:7000 belongs to').example('$0 check 127.0.0.1:7000 --json', 'the same as JSON'),
+    async (a) => withCluster(a.node as string, async (view) => {
+      const r = await runCheck(view);
+      print(a.json, r, formatCheck(view, r));
+      if (!r.ok) process.exitCode = 1;
+    }))
+  .command('info <node>', 'Keys, slots and role of every node',
+    (y) => seedArg(y).example('$0 info 127.0.0.1:7000', 'one line per node'),
+    async (a) => withCluster(a.node as string, async (view) => {
+      const rows = await runInfo(view);
+      print(a.json, rows, formatInfo(rows));
+    }))
+  .command('migrate [node]', 'Move slots from one primary to another (resumable: run the same command again after an interruption)',
+    (y) => y.positional('node', { type: 'string', describe: 'any node of the cluster, host:port (default: --from when it is host:port)' })
+      .option('from', { type: 'string', demandOption: true, describe: 'source primary: host:port or node id (prefix)' })
+      .option('to', { type: 'string', demandOption: true, describe: 'target primary: host:port or node id (prefix)' })
+      .option('slots', { type: 'string', describe: 'slots to move, e.g. 0-99,200' })
+      .option('count', { type: 'number', describe: 'move this many slots of the source (open ones first)' })
+      .option('batch', { type: 'number', default: 100, describe: 'keys per MIGRATE' })
+      .option('pipeline', { type: 'number', default: 4, describe: 'MIGRATE commands sent back to back per slot' })
+      .option('parallel', { type: 'number', default: 4, describe: 'slots in flight' })
+      .option('rate', { type: 'number', default: 0, describe: 'limit to this many keys per second (0: no limit)' })
+      .option('timeout', { type: 'number', default: 60000, describe: 'MIGRATE timeout in ms' })
+      .option('replace', { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, change nothing' })
+      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .check((a) => {
+        if ((a.slots === undefined) === (a.count === undefined)) throw new Error('Give exactly one of --slots and --count');
+        return true;
+      })
+      .example('$0 migrate --from 127.0.0.1:7001 --to 127.0.0.1:7002 --slots 5461-5560 --yes', 'move 100 slots')
+      .example('$0 migrate 127.0.0.1:7000 --from 3d290b7e --to f34be28c --count 500 --rate 20000', 'move 500 slots of node 3d290b7e at most 20,000 keys/s')
+      .example('$0 migrate 127.0.0.1:7000 --from :7001 --to :7002 --slots 0-99 --dry-run', 'only print the plan'),
+    async (a) => withCluster(seedOf(a.node as string | undefined, a.from as string), async (view) => {
+      const opts = migrateOptions(a);
+      const source = findNode(view, a.from as string);
+      const target = findNode(view, a.to as string);
+      const plan = await planMigration(view, source, target, opts);
+      if (a['dry-run']) {
+        print(a.json, { dryRun: true, from: source.id, to: target.id, slots: plan.slots, resumed: plan.resumed, done: plan.done, keys: plan.keys }, `${formatPlan(plan)}\n(dry run: nothing changed)`);
+        return;
+      }
+      if (!a.json) process.stderr.write(`${formatPlan(plan)}\n`);
+      if (plan.slots.length === 0) {
+        print(a.json, { slotsMoved: [], keysMoved: 0, stopped: false, openSlots: [] }, 'Nothing to do: the target already owns every requested slot.');
+        return;
+      }
+      await confirm(`Move ${plan.slots.length} slots (${plan.keys} keys)?`, a.yes as boolean);
+      const stop: StopSignal = { stopped: false };
+      const off = onInterrupt(stop);
+      try {
+        const progress = new Progress(process.stderr, a.json === true);
+        const r = await runMigration(view, plan, opts, progress, stop, (m) => process.stderr.write(`${m}\n`));
+        if (r.stopped) {
+          const resume = ['shardis', ...hideBin(process.argv)].map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+          print(a.json, { ...r, resume }, `Stopped at a safe point: ${r.slotsMoved.length} slots and ${r.keysMoved} keys moved${r.openSlots.length ? `; slots ${r.openSlots.join(',')} are still open (clients are redirected with ASK meanwhile)` : ''}.\nResume with: ${resume}`);
+          process.exitCode = 130;
+          return;
+        }
+        print(a.json, r, `Moved ${r.slotsMoved.length} slots and ${r.keysMoved} keys in ${(r.ms / 1000).toFixed(1)} s (${Math.round(r.keysMoved / Math.max(r.ms / 1000, 0.001))} keys/s).`);
+      } finally {
+        off();
+      }
+    }))
+  .command('fix <node>', 'Close half-open slots (moving keys so none is lost) and assign uncovered slots',
+    (y) => seedArg(y)
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, change nothing' })
+      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .option('replace', { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE)' })
+      .example('$0 fix 127.0.0.1:7000 --dry-run', 'show what would be done')
+      .example('$0 fix 127.0.0.1:7000 --yes', 'fix without asking'),
+    async (a) => withCluster(a.node as string, async (view) => {
+      const stop: StopSignal = { stopped: false };
+      const opts: MigrateOptions = { batch: 100, pipeline: 4, parallel: 1, rate: 0, timeout: 60000, replace: a.replace as boolean };
+      const plan = await planFix(view, opts, stop);
+      const text = [
+        plan.actions.length === 0 ? 'Nothing to fix.' : `${plan.actions.length} action(s):`,
+        ...plan.actions.map((x) => `  - ${x.description}`),
+        ...plan.unhandled.map((x) => `  ! not handled: ${x}`),
+      ].join('\n');
+      const json = { actions: plan.actions.map((x) => ({ slot: x.slot, description: x.description })), unhandled: plan.unhandled };
+      if (a['dry-run'] || plan.actions.length === 0) {
+        print(a.json, { dryRun: a['dry-run'], ...json }, a['dry-run'] ? `${text}\n(dry run: nothing changed)` : text);
+        if (plan.unhandled.length) process.exitCode = 1;
+        return;
+      }
+      if (!a.json) process.stderr.write(`${text}\n`);
+      await confirm(`Apply ${plan.actions.length} fix action(s)?`, a.yes as boolean);
+      for (const x of plan.actions) {
+        await x.run();
+        if (!a.json) process.stderr.write(`done: ${x.description}\n`);
+      }
+      print(a.json, { applied: true, ...json }, `Applied ${plan.actions.length} action(s).${plan.unhandled.length ? ' Some problems need a hand; see above.' : ''}`);
+      if (plan.unhandled.length) process.exitCode = 1;
+    }))
+  .command('map <node>', 'Show who owns each of the 16384 slots',
+    (y) => seedArg(y).example('$0 map 127.0.0.1:7000', 'slot runs per node and a grid, in colour on a TTY'),
+    async (a) => withCluster(a.node as string, async (view) => {
+      print(a.json, slotRuns(view), formatMap(view, process.stdout.isTTY === true && !process.env.NO_COLOR));
+    }))
+  .command('call <node> <command..>', 'Run a command on every primary and print each reply',
+    (y) => seedArg(y)
+      .positional('command', { type: 'string', array: true, describe: 'the command and its arguments' })
+      .option('all', { type: 'boolean', default: false, describe: 'replicas too' })
+      .example('$0 call 127.0.0.1:7000 DBSIZE', 'keys per primary')
+      .example('$0 call 127.0.0.1:7000 CONFIG SET maxmemory 1gb', 'the same setting everywhere'),
+    async (a) => withCluster(a.node as string, async (view) => {
+      const results = await runCall(view, (a.command as unknown[]).map(String), a.all as boolean);
+      print(a.json, results, results.map((r) => `${r.node}: ${r.error !== undefined ? `(error) ${r.error}` : formatReply(r.reply)}`).join('\n'));
+      if (results.some((r) => r.error !== undefined)) process.exitCode = 1;
+    }))
+  .demandCommand(1, 'Give a command; see shardis --help')
+  .strict()
+  .parserConfiguration({ 'unknown-options-as-args': false })
+  .help()
+  .alias('h', 'help')
+  .wrap(Math.min(110, process.stdout.columns ?? 110))
+  .fail((msg, err) => {
+    // AdminErrors are complete one-line messages; validation errors get a pointer to --help.
+    if (err instanceof AdminError) process.stderr.write(`${err.message}\n`);
+    else if (err && !msg) process.stderr.write(`${process.env.SHARDIS_DEBUG ? err.stack : err.message}\n`);
+    else process.stderr.write(`${msg ?? err?.message}\nSee shardis <command> --help.\n`);
+    process.exit(1);
+  });
+
+await cli.parseAsync();
