@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freeClusterPorts, startRedisCluster } from '../test/helpers/redis-cluster.js';
+import { freeClusterPort, startRedisCluster } from '../test/client/helpers/redis-cluster.js';
 import { ROOT, SERVER_MAIN } from '../test/helpers/servers.js';
 import { median } from './stats.js';
 
@@ -32,7 +32,8 @@ function bench(port: number): Map<string, number> {
 
 /** Starts a Shardis cluster with scripts/start.js on free ports; resolves with the ports and the time to cluster_state:ok. */
 async function startShardisCluster(): Promise<{ ports: number[]; ms: number; stop: () => Promise<void> }> {
-  const ports = await freeClusterPorts(3);
+  const taken = new Set<number>();
+  const ports = [await freeClusterPort(taken), await freeClusterPort(taken), await freeClusterPort(taken)];
   const dir = mkdtempSync(join(tmpdir(), 'shardis-bench-cluster-'));
   const config = join(dir, 'cluster.json');
   const third = Math.floor(16384 / 3);
