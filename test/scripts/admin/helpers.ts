@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { ClusterClient } from '../../../src/client/index.js';
 import { keySlot } from '../../../src/router/slot.js';
 import { ROOT } from '../../helpers/servers.js';
-import { redisCli, type RunningCluster } from '../../client/helpers/redis-cluster.js';
+import { redisCli } from '../../client/helpers/redis-cluster.js';
+
+/** Any running cluster: Shardis (test/client/helpers) or Redis (test/helpers). */
+export interface ClusterLike {
+  readonly ports: readonly number[];
+}
 
 export const SHARDIS = join(ROOT, 'dist', 'scripts', 'shardis.js');
 
@@ -45,8 +50,8 @@ export async function cliJson<T>(...args: string[]): Promise<{ code: number | nu
 }
 
 /** `count` keys `prefix:i` = `v:i`, written through a ClusterClient. */
-export async function writeKeys(c: RunningCluster, prefix: string, count: number): Promise<string[]> {
-  const client = new ClusterClient({ seeds: [...c.seeds], refreshInterval: 0 });
+export async function writeKeys(c: ClusterLike, prefix: string, count: number): Promise<string[]> {
+  const client = new ClusterClient({ seeds: c.ports.map(addr), refreshInterval: 0 });
   const keys = Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
   try {
     for (let i = 0; i < keys.length; i += 500) {
@@ -59,8 +64,8 @@ export async function writeKeys(c: RunningCluster, prefix: string, count: number
 }
 
 /** Keys whose value read through a fresh ClusterClient is not `v:<key>`. */
-export async function missingKeys(c: RunningCluster, keys: string[]): Promise<string[]> {
-  const client = new ClusterClient({ seeds: [...c.seeds], refreshInterval: 0 });
+export async function missingKeys(c: ClusterLike, keys: string[]): Promise<string[]> {
+  const client = new ClusterClient({ seeds: c.ports.map(addr), refreshInterval: 0 });
   const missing: string[] = [];
   try {
     for (let i = 0; i < keys.length; i += 500) {
@@ -78,7 +83,7 @@ export async function missingKeys(c: RunningCluster, keys: string[]): Promise<st
 }
 
 /** Port of the node that owns `slot` in the view of node `port`. */
-export function ownerPortOf(c: RunningCluster, slot: number, port = c.ports[0]!): number {
+export function ownerPortOf(c: ClusterLike, slot: number, port = c.ports[0]!): number {
   const lines = redisCli(port, 'CLUSTER', 'NODES').split('\n');
   for (const line of lines) {
     const f = line.trim().split(' ');
