@@ -21,6 +21,9 @@ import { formatCheck, runCheck } from './admin/check.js';
 import { formatInfo, runInfo } from './admin/info.js';
 import { formatPlan, planMigration, runMigration, type MigrateOptions, type StopSignal } from './admin/migrate.js';
 import { planFix } from './admin/fix.js';
+import { planRebalance } from './admin/rebalance.js';
+import { formatSlotRanges } from '../src/router/slot-map.js';
+import { label } from './admin/view.js';
 import { formatMap, slotRuns } from './admin/map.js';
 import { formatReply, runCall } from './admin/call.js';
 import { Progress } from './admin/progress.js';
@@ -169,6 +172,60 @@ const cli = yargs(hideBin(process.argv))
       } finally {
         off();
       }
+    }))
+  .command('rebalance <node>', 'Even out slots among primaries, by weight',
+    (y) => seedArg(y)
+      .option('weight', { type: 'string', array: true, default: [], describe: '<node>=<weight>, node as host:port or id prefix (repeatable)' })
+      .option('threshold', { type: 'number', default: 2, describe: 'do nothing if no primary is off its share by more than this percent' })
+      .option('use-empty', { type: 'boolean', default: false, describe: 'give slots to primaries that have none' })
+      .option('batch', { type: 'number', default: 100, describe: 'keys per MIGRATE' })
+      .option('pipeline', { type: 'number', default: 4, describe: 'MIGRATE commands sent back to back per slot' })
+      .option('parallel', { type: 'number', default: 4, describe: 'slots in flight' })
+      .option('rate', { type: 'number', default: 0, describe: 'limit to this many keys per second (0: no limit)' })
+      .option('timeout', { type: 'number', default: 60000, describe: 'MIGRATE timeout in ms' })
+      .option('replace', { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, change nothing' })
+      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .example('$0 rebalance 127.0.0.1:7000 --dry-run', 'show the moves that would even out the slots')
+      .example('$0 rebalance 127.0.0.1:7000 --use-empty --yes', 'give a new, empty primary its share')
+      .example('$0 rebalance 127.0.0.1:7000 --weight 3d290b7e=2 --yes', 'node 3d290b7e gets twice the share of the others'),
+    async (a) => withCluster(a.node as string, async (view) => {
+      const opts = migrateOptions({ ...a, slots: undefined, count: undefined });
+      const plan = planRebalance(view, (a.weight as unknown[]).map(String), Number(a.threshold), a['use-empty'] === true);
+      const text = [
+        ...plan.shares.map((s) => `  ${label(s.node)} weight ${s.weight}: ${s.owned} slots, share ${s.target}`),
+        plan.moves.length === 0
+          ? `Nothing to do: every primary is within ${a.threshold}% of its share (largest deviation ${plan.maxDeviation.toFixed(2)}%).`
+          : plan.moves.map((m) => `  move ${m.slots.length} slots (${formatSlotRanges(m.slots)}) from ${label(m.from)} to ${label(m.to)}`).join('\n'),
+      ].join('\n');
+      const json = { shares: plan.shares.map((s) => ({ node: s.node.addr, id: s.node.id, weight: s.weight, owned: s.owned, target: s.target })), moves: plan.moves.map((m) => ({ from: m.from.id, to: m.to.id, slots: m.slots })) };
+      if (a['dry-run'] || plan.moves.length === 0) {
+        print(a.json, { dryRun: a['dry-run'], ...json }, a['dry-run'] ? `${text}\n(dry run: nothing changed)` : text);
+        return;
+      }
+      if (!a.json) process.stderr.write(`${text}\n`);
+      await confirm(`Move ${plan.moves.reduce((n, m) => n + m.slots.length, 0)} slots?`, a.yes as boolean);
+      const stop: StopSignal = { stopped: false };
+      const off = onInterrupt(stop);
+      let slots = 0;
+      let keys = 0;
+      try {
+        for (const m of plan.moves) {
+          const mp = await planMigration(view, m.from, m.to, { slots: m.slots });
+          if (!a.json) process.stderr.write(`${formatPlan(mp)}\n`);
+          const r = await runMigration(view, mp, opts, new Progress(process.stderr, a.json === true), stop, (msg) => process.stderr.write(`${msg}\n`));
+          slots += r.slotsMoved.length;
+          keys += r.keysMoved;
+          if (r.stopped) {
+            print(a.json, { slotsMoved: slots, keysMoved: keys, stopped: true }, `Stopped at a safe point after ${slots} slots and ${keys} keys. Close the open slots with shardis fix ${view.seed} --yes, then run the same command again to continue.`);
+            process.exitCode = 130;
+            return;
+          }
+        }
+      } finally {
+        off();
+      }
+      print(a.json, { slotsMoved: slots, keysMoved: keys, stopped: false }, `Rebalanced: moved ${slots} slots and ${keys} keys.`);
     }))
   .command('fix <node>', 'Close half-open slots (moving keys so none is lost) and assign uncovered slots',
     (y) => seedArg(y)
