@@ -22,6 +22,7 @@ import { formatInfo, runInfo } from './admin/info.js';
 import { formatPlan, planMigration, runMigration, type MigrateOptions, type StopSignal } from './admin/migrate.js';
 import { planFix } from './admin/fix.js';
 import { planRebalance } from './admin/rebalance.js';
+import { formatCreatePlan, planFromAddrs, planFromFile, runCreate } from './admin/create.js';
 import { formatSlotRanges } from '../src/router/slot-map.js';
 import { label } from './admin/view.js';
 import { formatMap, slotRuns } from './admin/map.js';
@@ -108,6 +109,30 @@ const cli = yargs(hideBin(process.argv))
   .scriptName('shardis')
   .usage('$0 <command> [options]\n\nAdmin CLI for Shardis and Redis 7 clusters.')
   .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+  .command('create [nodes..]', 'Form a cluster from running, empty cluster-mode nodes',
+    (y) => y.positional('nodes', { type: 'string', array: true, describe: 'host:port of every node' })
+      .option('replicas', { type: 'number', default: 0, describe: 'replicas per primary' })
+      .option('from', { type: 'string', describe: 'a cluster.json (the npm start format) giving roles and slots' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, change nothing' })
+      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .example('$0 create 127.0.0.1:7000 127.0.0.1:7001 127.0.0.1:7002 --yes', 'three primaries, slots split evenly')
+      .example('$0 create 127.0.0.1:700{0..5} --replicas 1 --yes', 'three primaries with one replica each')
+      .example('$0 create --from cluster.json --dry-run', 'show the plan of cluster.json'),
+    async (a) => {
+      const list = ((a.nodes as unknown[] | undefined) ?? []).map(String);
+      if ((list.length > 0) === (a.from !== undefined)) throw new AdminError('Give either the nodes (host:port ...) or --from cluster.json');
+      const nodes = a.from !== undefined ? planFromFile(String(a.from)) : planFromAddrs(list, Number(a.replicas));
+      const plan = formatCreatePlan(nodes);
+      const json = nodes.map((n) => ({ addr: n.addr, role: n.role, slots: formatSlotRanges(n.slots), of: n.of }));
+      if (a['dry-run']) {
+        print(a.json, { dryRun: true, nodes: json }, `${plan}\n(dry run: nothing changed)`);
+        return;
+      }
+      if (!a.json) process.stderr.write(`${plan}\n`);
+      await confirm(`Create this cluster of ${nodes.length} nodes?`, a.yes as boolean);
+      await runCreate(nodes, (m) => { if (!a.json) process.stderr.write(`${m}\n`); });
+      print(a.json, { created: true, nodes: json }, `[OK] Cluster of ${nodes.length} nodes created; check it with shardis check ${nodes[0]!.addr}`);
+    })
   .command('check <node>', 'Check slot coverage, agreement of all nodes, open slots and keys in the wrong slot (exit 1 on any problem)',
     (y) => seedArg(y).example('$0 check 127.0.0.1:7000', 'check the cluster 127.0.0.1:7000 belongs to').example('$0 check 127.0.0.1:7000 --json', 'the same as JSON'),
     async (a) => withCluster(a.node as string, async (view) => {
