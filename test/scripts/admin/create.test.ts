@@ -64,6 +64,16 @@ describe.runIf(redisAvailable())('shardis create', () => {
     expect((await cli('check', addr(nodes[2]!.port))).code).toBe(0);
   }, 90_000);
 
+  it('create --replicas 1 makes three primaries with one replica each', async () => {
+    const nodes = await freshNodes(6, all);
+    const r = await cli('create', ...nodes.map((n) => addr(n.port)), '--replicas', '1', '--yes');
+    expect(r.code).toBe(0);
+    const { json } = await cliJson<InfoRow[]>('info', addr(nodes[0]!.port));
+    expect(json.filter((x) => x.role === 'primary').map((x) => x.replicas)).toEqual([1, 1, 1]);
+    expect(json.filter((x) => x.role === 'replica')).toHaveLength(3);
+    expect((await cli('check', addr(nodes[0]!.port))).code).toBe(0);
+  }, 90_000);
+
   it('create refuses fewer than three primaries', async () => {
     const r = await cli('create', '127.0.0.1:1', '127.0.0.1:2', '--yes');
     expect(r.code).toBe(1);
