@@ -100,8 +100,12 @@ export async function planMigration(view: ClusterView, source: AdminNode, target
     const srcOwns = srcO[s] === source.id;
     const tgtOwns = tgtO[s] === target.id;
     if (tgtOwns && !srcOwns && mig === undefined && imp === undefined) {
-      plan.done.push(s);
-      continue;
+      // Done, unless a kill came before every primary was told: then only the
+      // last SETSLOT NODE calls are left (the slot goes through the plan again).
+      if (primaries(view).every((n) => n.owners![s] === target.id)) {
+        plan.done.push(s);
+        continue;
+      }
     }
     if (!srcOwns && !tgtOwns) throw new AdminError(`Slot ${s} belongs to ${srcO[s] ? srcO[s]!.slice(0, 8) : 'no node'}, not to ${label(source)}; check the --from node with shardis map ${view.seed}`);
     plan.slots.push(s);
