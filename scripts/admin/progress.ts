@@ -1,6 +1,7 @@
 /**
  * Progress output for long operations: on a TTY one line rewritten in place
- * (slots and keys done, rate, ETA) at most 5 times a second; otherwise a
+ * (slots and keys done, rate, ETA from the lagging of the slot and key
+ * fractions) at most 5 times a second; otherwise a
  * plain line at most once a second and at the end; nothing in --json mode.
  */
 export class Progress {
@@ -32,8 +33,9 @@ export class Progress {
 
   line(): string {
     const rate = this.rate;
-    const left = Math.max(0, this.totalKeys - this.keysDone);
-    const eta = rate > 0 && this.totalKeys > 0 ? `${formatDuration((left / rate) * 1000)}` : '?';
+    // ETA from the lagging measure: with few keys per slot, slots dominate the time.
+    const f = Math.min(this.totalSlots ? this.slotsDone / this.totalSlots : 1, this.totalKeys ? this.keysDone / this.totalKeys : 1);
+    const eta = f > 0 ? formatDuration((this.elapsedMs * (1 - f)) / f) : '?';
     return `slots ${this.slotsDone}/${this.totalSlots}  keys ${this.keysDone}/${this.totalKeys}  ${Math.round(rate)} keys/s  elapsed ${formatDuration(this.elapsedMs)}  ETA ${eta}`;
   }
 
