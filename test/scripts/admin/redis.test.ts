@@ -1,7 +1,7 @@
 /**
  * The admin CLI against a real Redis 7 cluster (3 primaries on OS-picked
- * ports): check, info, migrate (also killed midway and resumed) and fix
- * behave as on Shardis.
+ * ports): check, info, migrate (also killed midway and resumed), fix and
+ * rebalance behave as on Shardis.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable } from '../../helpers/servers.js';
@@ -82,6 +82,16 @@ describe.runIf(redisAvailable())('shardis on a Redis 7 cluster', () => {
     const again = await cli(...args);
     expect(again.code).toBe(0);
     for (const p of c.ports) expect(ownerPortOf(c, 12999, p)).toBe(to);
+    expect(await missingKeys(c, keys)).toEqual([]);
+    expect((await cli('check', addr(c.ports[0]!))).code).toBe(0);
+  }, 90_000);
+
+  it('rebalance evens out the Redis cluster after the migrations, keeping every key', async () => {
+    const r = await cli('rebalance', addr(c.ports[0]!), '--yes');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Rebalanced: moved \d+ slots/);
+    const { json } = await cliJson<InfoRow[]>('info', addr(c.ports[0]!));
+    expect(json.map((x) => x.slots).sort((a, b) => a - b)).toEqual([5461, 5461, 5462]);
     expect(await missingKeys(c, keys)).toEqual([]);
     expect((await cli('check', addr(c.ports[0]!))).code).toBe(0);
   }, 90_000);
