@@ -21,6 +21,7 @@ import { Cluster as IoRedisCluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { ClusterClient } from '../src/client/index.js';
 import { median } from './stats.js';
+import { SERVER_NODE_FLAGS } from '../src/node/node-flags.js';
 
 interface Kv {
   set(k: string, v: string): Promise<unknown>;
@@ -67,7 +68,7 @@ async function startCluster(n: number, kind: 'redis' | 'shardis'): Promise<{ por
     const proc =
       kind === 'redis'
         ? spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] })
-        : spawn(process.execPath, [SERVER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', mkdtempSync(join(dir, 'node-')), '--cluster-enabled', 'yes', '--cluster-port', String(port + 10000)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        : spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', mkdtempSync(join(dir, 'node-')), '--cluster-enabled', 'yes', '--cluster-port', String(port + 10000)], { stdio: ['ignore', 'pipe', 'inherit'] });
     procs.push(proc);
     await new Promise<void>((resolve, reject) => {
       let out = '';

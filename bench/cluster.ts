@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freeClusterPort, startRedisCluster } from '../test/client/helpers/redis-cluster.js';
-import { ROOT, SERVER_MAIN } from '../test/helpers/servers.js';
+import { ROOT } from '../test/helpers/servers.js';
 import { median } from './stats.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -87,7 +87,6 @@ async function startShardisCluster(): Promise<{ ports: number[]; ms: number; sto
 }
 
 async function main(): Promise<void> {
-  void SERVER_MAIN;
   const redis = await startRedisCluster(3);
   let shardis: Awaited<ReturnType<typeof startShardisCluster>> | undefined;
   try {

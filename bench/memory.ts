@@ -16,6 +16,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../src/node/node-flags.js';
 
 const KEYS = Number(process.argv[2] ?? 1_000_000);
 /** Keys per MSET. */
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
   const shardisPort = await freePort();
   // SHARDIS_NODE_FLAGS: extra node/V8 flags, to measure their effect.
   const flags = (process.env.SHARDIS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
-  const shardis = spawn(process.execPath, [...flags, LAUNCHER, '--port', String(shardisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
+  const shardis = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...flags, LAUNCHER, '--port', String(shardisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const redisPort = await freePort();

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../src/node/node-flags.js';
 
 const HASHES = Number(process.argv[2] ?? 100_000);
 const FIELDS = Number(process.argv[3] ?? 10);
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   const shardisPort = await freePort();
   // SHARDIS_NODE_FLAGS: V8/Node flags for the server process (e.g. --max-semi-space-size=2), to compare heap settings.
   const nodeFlags = (process.env.SHARDIS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
-  const shardis = spawn(process.execPath, [...nodeFlags, SERVER_MAIN, '--port', String(shardisPort), '--bind', '127.0.0.1', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const shardis = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeFlags, SERVER_MAIN, '--port', String(shardisPort), '--bind', '127.0.0.1', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
   const redisPort = await freePort();
   const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {

@@ -23,6 +23,7 @@ import { connect } from 'node:net';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSlotRanges, slotRanges, formatSlotRanges } from '../src/router/slot-map.js';
+import { SERVER_NODE_FLAGS } from '../src/node/node-flags.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER_MAIN = join(ROOT, 'dist', 'src', 'node', 'main.js');
@@ -161,7 +162,7 @@ function startNode(cfg: ClusterFile, spec: NodeSpec, dataDir: string): Promise<R
   const host = cfg.host ?? '127.0.0.1';
   const dir = join(dataDir, String(spec.port));
   mkdirSync(dir, { recursive: true });
-  const args = [SERVER_MAIN, '--port', String(spec.port), '--bind', host, '--cluster-enabled', 'yes', '--dir', dir, '--cluster-config-file', 'nodes.conf'];
+  const args = [...SERVER_NODE_FLAGS, SERVER_MAIN, '--port', String(spec.port), '--bind', host, '--cluster-enabled', 'yes', '--dir', dir, '--cluster-config-file', 'nodes.conf'];
   if (spec.busPort !== undefined) args.push('--cluster-port', String(spec.busPort));
   for (const [k, v] of Object.entries(cfg.options ?? {})) args.push(`--${k}`, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,7 +6,6 @@
  * shuts down cleanly on SIGINT/SIGTERM. Bad configuration or a busy port
  * prints a clear message and exits with status 1.
  */
-import './v8-flags.js';
 import { Config, ConfigError } from './config.js';
 import { SHARDIS_VERSION } from './info.js';
 import { Server } from './server.js';

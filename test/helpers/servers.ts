@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../../src/node/node-flags.js';
 
 /** The repository root: the nearest folder above this file holding package.json (works from dist/ too). */
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
@@ -85,7 +86,7 @@ function stopper(proc: ChildProcess, cleanup?: () => void): () => Promise<void> 
 /** Starts `shardis-server --port 0 ...args` and resolves once it is ready. */
 export async function startShardis(args: string[] = []): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'shardis-test-'));
-  const proc = spawn(process.execPath, [SERVER_MAIN, '--port', '0', '--bind', '127.0.0.1', '--dir', dir, ...args], {
+  const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN, '--port', '0', '--bind', '127.0.0.1', '--dir', dir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { match, output } = await waitForLine(proc, /Ready to accept connections tcp on \S+ port (\d+)/, 'shardis-server');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/resp.js';
 import { SERVER_MAIN, startShardis } from '../helpers/servers.js';
+import { SERVER_NODE_FLAGS } from '../../src/node/node-flags.js';
 
 interface Exit {
   code: number | null;
@@ -23,7 +24,7 @@ interface Exit {
 /** Runs shardis-server with `args` until it exits by itself. */
 function runToExit(args: string[]): Promise<Exit> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [SERVER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -93,7 +94,7 @@ describe('shardis-server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shardis-main-'));
     const file = join(dir, 'shardis.conf');
     writeFileSync(file, '# test config\nmaxmemory 2mb\nhz 20\nsave 900 1\nsave 300 10\nrequirepass "p w"\n');
-    const proc = spawn(process.execPath, [SERVER_MAIN, file, '--port', '0', '--bind', '127.0.0.1', '--hz', '30'], {
+    const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN, file, '--port', '0', '--bind', '127.0.0.1', '--hz', '30'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

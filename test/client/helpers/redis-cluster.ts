@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../../src/node/node-flags.js';
 
 /** A running cluster: its seed addresses and a way to stop it. */
 export interface RunningCluster {
@@ -143,7 +144,7 @@ export async function startShardisCluster(primaries = 3): Promise<RunningCluster
     for (let i = 0; i < primaries; i++) {
       const port = await freeClusterPort(taken);
       const nodeDir = mkdtempSync(join(dir, 'node-'));
-      const proc = spawn(process.execPath, [SERVER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, '--cluster-enabled', 'yes', '--cluster-port', String(port + 10000), '--cluster-node-timeout', '5000'], {
+      const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, '--cluster-enabled', 'yes', '--cluster-port', String(port + 10000), '--cluster-node-timeout', '5000'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       procs.push(proc);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, SERVER_MAIN } from '../../helpers/servers.js';
 import { RawClient } from '../../helpers/resp.js';
+import { SERVER_NODE_FLAGS } from '../../../src/node/node-flags.js';
 
 export interface ClusterTestNode {
   port: number;
@@ -22,7 +23,7 @@ export interface ClusterTestNode {
 export async function launch(node: ClusterTestNode, extra: string[] = []): Promise<void> {
   const proc = spawn(
     process.execPath,
-    [SERVER_MAIN, '--port', String(node.port), '--bind', '127.0.0.1', '--dir', node.dir, '--cluster-enabled', 'yes', '--cluster-port', String(node.busPort), '--cluster-node-timeout', '5000', ...extra],
+    [...SERVER_NODE_FLAGS, SERVER_MAIN, '--port', String(node.port), '--bind', '127.0.0.1', '--dir', node.dir, '--cluster-enabled', 'yes', '--cluster-port', String(node.busPort), '--cluster-node-timeout', '5000', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   node.proc = proc;
