@@ -11,12 +11,13 @@
  * building (or `npm run bench -- --only memory`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_FLAGS } from '../src/node/node-flags.js';
+import { freePort, rssKb, waitReady } from './processes.js';
 
 const KEYS = Number(process.argv[2] ?? 1_000_000);
 /** Keys per MSET. */
@@ -27,41 +28,6 @@ const WINDOW = 20;
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 3000);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAUNCHER = join(ROOT, 'bin', 'shardis-server.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function waitReady(proc: ChildProcess, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`Cannot start ${what}: not ready after 15 s:\n${out}`)), 15_000);
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (/Ready to accept connections/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`Cannot start ${what}: exited with code ${code}:\n${out}`)));
-  });
-}
-
-function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`Cannot read VmRSS of process ${pid}`);
-  return Number(m[1]);
-}
 
 /** One MSET of keys [start, end) as RESP bytes. */
 function msetBatch(start: number, end: number): string {

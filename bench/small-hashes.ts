@@ -13,51 +13,16 @@
  * server's node process, to see what the V8 heap settings cost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_FLAGS } from '../src/node/node-flags.js';
+import { freePort, rssKb, waitReady } from './processes.js';
 
 const HASHES = Number(process.argv[2] ?? 100_000);
 const FIELDS = Number(process.argv[3] ?? 10);
 const BATCH = 1000;
 const SERVER_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'node', 'main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function waitReady(proc: ChildProcess, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`Cannot start ${what}: not ready after 15 s:\n${out}`)), 15_000);
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (/Ready to accept connections/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`Cannot start ${what}: exited with code ${code}:\n${out}`)));
-  });
-}
-
-function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`Cannot read VmRSS of process ${pid}`);
-  return Number(m[1]);
-}
 
 function command(args: string[]): string {
   let s = `*${args.length}\r\n`;
