@@ -27,9 +27,11 @@ const field = fc.oneof(
 const value = fc.oneof({ weight: 3, arbitrary: arbs.value }, { weight: 1, arbitrary: arbs.bytes(20) });
 const pairs = fc.array(fc.tuple(field, value), { minLength: 1, maxLength: 5 }).map((ps) => ps.flat());
 const fields = fc.array(field, { minLength: 1, maxLength: 4 });
+// Increments stay small enough that results fit hash-max-listpack-value: in the small suite a
+// conversion to hashtable would make HKEYS order Redis's hash order.
 const floatArg = fc.oneof(
   fc.double({ noNaN: true, min: -1e6, max: 1e6 }).map(String),
-  fc.constantFrom('0.1', '-0.1', '1e300', '-1e300', 'inf', '-inf', 'nan', 'x', '', '1.5e', '0x10', ' 1', '5', '-0', '1e-320'),
+  fc.constantFrom('0.1', '-0.1', '1e30', '-1e30', 'inf', '-inf', 'nan', 'x', '', '1.5e', '0x10', ' 1', '5', '-0', '1e-320'),
 );
 const pattern = fc.constantFrom('*', 'a*', '?', '[a-c]', '*\x00*', 'x', '\\a', '[^a]*');
 const scanOpts = fc.array(
