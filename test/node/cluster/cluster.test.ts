@@ -257,7 +257,7 @@ describe('replicas, links and reset', () => {
     expect(await cmd(r.port, 'CLUSTER', 'NODES')).toMatch(new RegExp(`${ids[1]} \\S+ myself,slave ${ids[0]} 0 \\d+ \\d+ connected\\n`));
     await waitFor('the master to see its replica', async () => (await cmd(m.port, 'CLUSTER', 'NODES')).includes(` slave ${ids[0]} `));
     const reps = await cmd(m.port, 'CLUSTER', 'REPLICAS', ids[0]!);
-    expect(reps).toMatch(new RegExp(`^\\*1\\r\\n\\$\\d+\\r\\n${ids[1]} 127\\.0\\.0\\.1:${r.port}@${r.busPort} slave ${ids[0]} \\d+ \\d+ 0 connected\\r\\n$`));
+    expect(reps).toMatch(new RegExp(`^\\*1\\r\\n\\$\\d+\\r\\n${ids[1]} 127\\.0\\.0\\.1:${r.port}@${r.busPort} slave ${ids[0]} \\d+ \\d+ \\d+ connected\\r\\n$`));
     expect(await cmd(m.port, 'CLUSTER', 'SLAVES', ids[0]!)).toBe(reps);
     expect(await cmd(m.port, 'CLUSTER', 'REPLICAS', ids[1]!)).toBe('-ERR The specified node is not a master\r\n');
     expect(await cmd(m.port, 'CLUSTER', 'COUNT-FAILURE-REPORTS', ids[1]!)).toBe(':0\r\n');
