@@ -27,7 +27,7 @@
  * treated as having refused the body: random bytes never crash the node.
  */
 import { RespError } from './errors.js';
-import type { CollectionValue, TypeName, Value } from './values.js';
+import type { TypeName, Value } from './values.js';
 
 export interface DumpCodec {
   /** One-byte tag written before the body. */
@@ -183,4 +183,3 @@ export function deserializeValue(payload: string): Value {
   return v;
 }
 
-export type { CollectionValue };
