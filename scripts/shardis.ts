@@ -7,6 +7,8 @@
  *   shardis fix <host:port>        close half-open slots, assign uncovered slots
  *   shardis map <host:port>        who owns each slot
  *   shardis call <host:port> cmd   run a command on every primary
+ *   shardis add-node <new> <node>  join an empty node (as a primary, or --replica-of)
+ *   shardis del-node <node> <id>   remove a node that owns no slot
  *
  * Commands that change the cluster ask for confirmation unless --yes and
  * print their plan only with --dry-run. Every command takes --json. Errors
@@ -19,7 +21,7 @@ import { parseSlotRanges } from '../src/router/slot-map.js';
 import { AdminError } from './admin/conn.js';
 import { formatCheck, runCheck } from './admin/check.js';
 import { formatInfo, runInfo } from './admin/info.js';
-import { formatPlan, planMigration, runMigration, type MigrateOptions, type StopSignal } from './admin/migrate.js';
+import { formatPlan, planMigration, runMigration, saveCountPick, type MigrateOptions, type StopSignal } from './admin/migrate.js';
 import { planFix } from './admin/fix.js';
 import { planRebalance } from './admin/rebalance.js';
 import { formatCreatePlan, planFromAddrs, planFromFile, runCreate } from './admin/create.js';
@@ -28,6 +30,8 @@ import { label } from './admin/view.js';
 import { formatMap, slotRuns } from './admin/map.js';
 import { formatReply, runCall } from './admin/call.js';
 import { Progress } from './admin/progress.js';
+import { formatAddNodePlan, planAddNode, runAddNode } from './admin/add-node.js';
+import { formatDelNodePlan, planDelNode, runDelNode } from './admin/del-node.js';
 import { findNode, loadCluster, type ClusterView } from './admin/view.js';
 
 function print(json: unknown, value: unknown, text: string): void {
@@ -92,7 +96,7 @@ function migrateOptions(a: Record<string, unknown>): MigrateOptions {
   return {
     slots, count: a.count === undefined ? undefined : int('count', 1),
     batch: int('batch', 1), pipeline: int('pipeline', 1), parallel: int('parallel', 1), rate: Number(a.rate ?? 0), timeout: int('timeout', 1),
-    replace: a.replace === true,
+    replace: a.replace === true, fresh: a.fresh === true,
   };
 }
 
@@ -151,7 +155,8 @@ const cli = yargs(hideBin(process.argv))
       .option('from', { type: 'string', demandOption: true, describe: 'source primary: host:port or node id (prefix)' })
       .option('to', { type: 'string', demandOption: true, describe: 'target primary: host:port or node id (prefix)' })
       .option('slots', { type: 'string', describe: 'slots to move, e.g. 0-99,200' })
-      .option('count', { type: 'number', describe: 'move this many slots of the source (open ones first)' })
+      .option('count', { type: 'number', describe: 'move this many slots of the source (open ones first, then the lowest); the pick is recorded, so the same command run again finishes these N slots and never moves N more' })
+      .option('fresh', { type: 'boolean', default: false, describe: 'with --count: pick N new slots even if an earlier run with the same --count already moved its pick' })
       .option('batch', { type: 'number', default: 100, describe: 'keys per MIGRATE' })
       .option('pipeline', { type: 'number', default: 4, describe: 'MIGRATE commands sent back to back per slot' })
       .option('parallel', { type: 'number', default: 8, describe: 'slots in flight' })
@@ -162,11 +167,13 @@ const cli = yargs(hideBin(process.argv))
       .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
       .check((a) => {
         if ((a.slots === undefined) === (a.count === undefined)) throw new Error('Give exactly one of --slots and --count');
+        if (a.fresh === true && a.count === undefined) throw new Error('--fresh goes with --count');
         return true;
       })
       .example('$0 migrate --from 127.0.0.1:7001 --to 127.0.0.1:7002 --slots 5461-5560 --yes', 'move 100 slots')
       .example('$0 migrate 127.0.0.1:7000 --from 3d290b7e --to f34be28c --count 500 --rate 20000', 'move 500 slots of node 3d290b7e at most 20,000 keys/s')
-      .example('$0 migrate 127.0.0.1:7000 --from :7001 --to :7002 --slots 0-99 --dry-run', 'only print the plan'),
+      .example('$0 migrate 127.0.0.1:7000 --from :7001 --to :7002 --slots 0-99 --dry-run', 'only print the plan')
+      .epilogue('Rerunning: the same command run again resumes the job and never repeats it. With --slots it moves the listed slots not yet on the target. With --count N the first run records the N slots it picked (in $SHARDIS_STATE_DIR, else $XDG_STATE_HOME/shardis, else ~/.local/state/shardis); a rerun, after a kill or after success, finishes the open slots of that pick and moves the rest of it, so the target ends up having received exactly those N slots; once they are all there it has nothing to do. Add --fresh to move N more. A record made with another N, or whose slots moved elsewhere meanwhile, is ignored.'),
     async (a) => withCluster(seedOf(a.node as string | undefined, a.from as string), async (view) => {
       const opts = migrateOptions(a);
       const source = findNode(view, a.from as string);
@@ -182,6 +189,7 @@ const cli = yargs(hideBin(process.argv))
         return;
       }
       await confirm(`Move ${plan.slots.length} slots (${plan.keys} keys)?`, a.yes as boolean);
+      saveCountPick(plan);
       const stop: StopSignal = { stopped: false };
       const off = onInterrupt(stop);
       try {
@@ -298,6 +306,53 @@ const cli = yargs(hideBin(process.argv))
       const results = await runCall(view, (a.command as unknown[]).map(String), a.all as boolean);
       print(a.json, results, results.map((r) => `${r.node}: ${r.error !== undefined ? `(error) ${r.error}` : formatReply(r.reply)}`).join('\n'));
       if (results.some((r) => r.error !== undefined)) process.exitCode = 1;
+    }))
+  .command('add-node <new> <node>', 'Join a running, empty cluster-mode node to the cluster, as a primary without slots or as a replica',
+    (y) => y.positional('new', { type: 'string', describe: 'the node to add, host:port', demandOption: true })
+      .positional('node', { type: 'string', describe: 'any node of the cluster, host:port (the new node meets it)', demandOption: true })
+      .option('replica-of', { type: 'string', describe: 'make it a replica of this primary: node id (prefix) or host:port' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'check and print the plan, change nothing' })
+      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .example('$0 add-node 127.0.0.1:7006 127.0.0.1:7000 --yes', 'add an empty primary; then shardis rebalance 127.0.0.1:7000 --use-empty gives it slots')
+      .example('$0 add-node 127.0.0.1:7007 127.0.0.1:7000 --replica-of 3d290b7e --yes', 'add a replica of node 3d290b7e')
+      .example('$0 add-node 127.0.0.1:7006 127.0.0.1:7000 --dry-run', 'only check the node and print the plan'),
+    async (a) => withCluster(a.node as string, async (view) => {
+      const plan = await planAddNode(view, a.new as string, a['replica-of'] as string | undefined);
+      try {
+        const text = formatAddNodePlan(plan);
+        const json = { node: plan.addr, id: plan.id, role: plan.replicaOf ? 'replica' : 'primary', replicaOf: plan.replicaOf?.id ?? null, meet: plan.meet.node.addr };
+        if (a['dry-run']) {
+          print(a.json, { dryRun: true, ...json }, `${text}\n(dry run: nothing changed)`);
+          return;
+        }
+        if (!a.json) process.stderr.write(`${text}\n`);
+        await confirm(`Add ${plan.addr} to the cluster?`, a.yes as boolean);
+        const r = await runAddNode(view, plan, (m) => { if (!a.json) process.stderr.write(`${m}\n`); });
+        print(a.json, r, `[OK] ${r.node} (${r.id.slice(0, 8)}) added ${r.replicaOf ? `as a replica of ${r.replicaOf.slice(0, 8)}` : `as a primary without slots; give it slots with shardis rebalance ${view.seed} --use-empty`}; ${r.knownBy} nodes know it.`);
+      } finally {
+        plan.conn.close();
+      }
+    }))
+  .command('del-node <node> <id>', 'Remove a node that owns no slot: CLUSTER FORGET it everywhere, then CLUSTER RESET SOFT on it (it keeps running)',
+    (y) => seedArg(y)
+      .positional('id', { type: 'string', describe: 'the node to remove: node id (prefix) or host:port', demandOption: true })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'check and print the plan, change nothing' })
+      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .example('$0 del-node 127.0.0.1:7000 3d290b7e --yes', 'remove node 3d290b7e (its replicas move to other primaries)')
+      .example('$0 del-node 127.0.0.1:7000 127.0.0.1:7006 --dry-run', 'only check and print the plan')
+      .epilogue('A primary that owns slots is refused: empty it first with shardis rebalance <node> --weight <it>=0 or shardis migrate (the error prints the exact command). Unlike redis-cli, the removed node is not shut down: it is left running, alone; stop it yourself.'),
+    async (a) => withCluster(a.node as string, async (view) => {
+      const plan = planDelNode(view, String(a.id));
+      const text = formatDelNodePlan(plan);
+      const json = { node: plan.node.addr, id: plan.node.id, forget: plan.others.map((n) => n.addr), moveReplicas: plan.moves.map((m) => ({ replica: m.replica.addr, to: m.to.id })), reset: plan.node.conn !== null };
+      if (a['dry-run']) {
+        print(a.json, { dryRun: true, ...json }, `${text}\n(dry run: nothing changed)`);
+        return;
+      }
+      if (!a.json) process.stderr.write(`${text}\n`);
+      await confirm(`Remove ${label(plan.node)} from the cluster?`, a.yes as boolean);
+      const r = await runDelNode(view, plan, (m) => { if (!a.json) process.stderr.write(`${m}\n`); });
+      print(a.json, r, `[OK] ${label(plan.node)} removed: ${r.forgottenBy.length} nodes forgot it${r.reset ? `; it was reset (CLUSTER RESET SOFT) and is still running: shut it down if it is not to be reused` : '; it was unreachable, so not reset'}.`);
     }))
   .demandCommand(1, 'Give a command; see shardis --help')
   .strict()

@@ -20,6 +20,9 @@
  * A stop request is honoured between batches, leaving open slots that the
  * same command (or `shardis fix`) finishes.
  */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { SLOT_COUNT } from '../../src/router/slot.js';
 import { formatSlotRanges } from '../../src/router/slot-map.js';
 import { ClusterClientError } from '../../src/client/errors.js';
@@ -29,7 +32,10 @@ import { label, primaries, type AdminNode, type ClusterView } from './view.js';
 
 export interface MigrateOptions {
   slots?: number[];
+  /** Move this many slots; a rerun works on the same pick (see planMigration). */
   count?: number;
+  /** With `count`: ignore the recorded pick of an earlier run and pick anew. */
+  fresh?: boolean;
   /** Keys per MIGRATE. */
   batch: number;
   /** MIGRATE commands sent back to back per round. */
@@ -54,6 +60,17 @@ export interface MigratePlan {
   done: number[];
   /** Keys on the source in the planned slots. */
   keys: number;
+  /** For `count`: the pick and where it is recorded (`at` null: a new pick, recorded by saveCountPick). */
+  pick?: CountPick;
+}
+
+/** The slots a `--count` run picked, kept in a small file so that a rerun finishes that run. */
+export interface CountPick {
+  file: string;
+  count: number;
+  slots: number[];
+  /** When the pick was recorded (ISO time); null for a pick not recorded yet. */
+  at: string | null;
 }
 
 export interface StopSignal {
@@ -68,8 +85,57 @@ export interface MigrateResult {
   ms: number;
 }
 
-/** Decides which slots to move; throws an AdminError on a slot that cannot be moved as asked. */
-export async function planMigration(view: ClusterView, source: AdminNode, target: AdminNode, opts: Pick<MigrateOptions, 'slots' | 'count'>): Promise<MigratePlan> {
+/**
+ * Where `--count` picks between two nodes are recorded: $SHARDIS_STATE_DIR,
+ * else $XDG_STATE_HOME/shardis, else ~/.local/state/shardis; one file per
+ * (source id, target id) pair.
+ */
+export function countPickFile(source: AdminNode, target: AdminNode): string {
+  const dir = process.env.SHARDIS_STATE_DIR || join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'shardis');
+  return join(dir, `migrate-${source.id}-${target.id}.json`);
+}
+
+function readCountPick(file: string): CountPick | null {
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8')) as Partial<CountPick>;
+    if (!Number.isInteger(r.count) || !Array.isArray(r.slots) || !r.slots.every((s) => Number.isInteger(s) && s >= 0 && s < SLOT_COUNT)) return null;
+    return { file, count: r.count!, slots: r.slots, at: typeof r.at === 'string' ? r.at : '?' };
+  } catch {
+    return null; // none yet, or unreadable: pick anew
+  }
+}
+
+/** Records a new `--count` pick (call once the operator confirmed); a recorded pick is left as is. */
+export function saveCountPick(plan: MigratePlan): void {
+  const p = plan.pick;
+  if (!p || p.at !== null || p.slots.length === 0) return;
+  p.at = new Date().toISOString();
+  try {
+    mkdirSync(dirname(p.file), { recursive: true });
+    const tmp = `${p.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ count: p.count, slots: p.slots, at: p.at })}\n`);
+    renameSync(tmp, p.file);
+  } catch (err) {
+    throw new AdminError(`Cannot record the --count pick in ${p.file}: ${(err as Error).message}; set SHARDIS_STATE_DIR to a writable directory (a rerun needs the record to finish this run instead of moving ${p.count} more slots)`);
+  }
+}
+
+/**
+ * Decides which slots to move; throws an AdminError on a slot that cannot be
+ * moved as asked.
+ *
+ * `--slots` names the slots: a rerun skips those already on the target.
+ * `--count N` picks N slots of the source: the slots already open between
+ * the two nodes first, then the lowest it owns. The pick is recorded (see
+ * countPickFile, saveCountPick), so running the same command again, after a
+ * kill or after success, works on the same N slots: it finishes the open
+ * ones, moves the ones not moved yet and, once all N are on the target, has
+ * nothing to do; it never moves N more. The record is used only if it was
+ * made with the same N and each of its slots still belongs to the source or
+ * the target (or is open between them); otherwise, or with `fresh`, N slots
+ * are picked anew.
+ */
+export async function planMigration(view: ClusterView, source: AdminNode, target: AdminNode, opts: Pick<MigrateOptions, 'slots' | 'count' | 'fresh'>): Promise<MigratePlan> {
   if (source.id === target.id) throw new AdminError(`--from and --to are the same node ${label(source)}`);
   for (const n of [source, target]) {
     if (!n.conn || !n.owners) throw new AdminError(`Cannot reach ${n.addr}: ${n.error ?? 'unreachable'}`);
@@ -79,19 +145,27 @@ export async function planMigration(view: ClusterView, source: AdminNode, target
   const tgtO = target.owners!;
   const isOpen = (s: number): boolean => source.migrating.get(s) === target.id || target.importing.get(s) === source.id;
   let wanted: number[];
+  let pick: CountPick | undefined;
   if (opts.slots) {
     wanted = opts.slots;
   } else {
     const n = opts.count ?? 0;
-    const open: number[] = [];
-    const owned: number[] = [];
-    for (let s = 0; s < SLOT_COUNT; s++) {
-      if (isOpen(s)) open.push(s);
-      else if (srcO[s] === source.id) owned.push(s);
+    const file = countPickFile(source, target);
+    const rec = opts.fresh ? null : readCountPick(file);
+    if (rec && rec.count === n && rec.slots.every((s) => srcO[s] === source.id || tgtO[s] === target.id || isOpen(s))) {
+      pick = rec;
+    } else {
+      const open: number[] = [];
+      const owned: number[] = [];
+      for (let s = 0; s < SLOT_COUNT; s++) {
+        if (isOpen(s)) open.push(s);
+        else if (srcO[s] === source.id) owned.push(s);
+      }
+      pick = { file, count: n, slots: [...open, ...owned].slice(0, n).sort((a, b) => a - b), at: null };
     }
-    wanted = [...open, ...owned].slice(0, n).sort((a, b) => a - b);
+    wanted = pick.slots;
   }
-  const plan: MigratePlan = { source, target, slots: [], resumed: [], done: [], keys: 0 };
+  const plan: MigratePlan = { source, target, slots: [], resumed: [], done: [], keys: 0, pick };
   for (const s of wanted) {
     const mig = source.migrating.get(s);
     const imp = target.importing.get(s);
@@ -124,6 +198,7 @@ export function formatPlan(p: MigratePlan): string {
   ];
   if (p.resumed.length) lines.push(`  resuming ${p.resumed.length} open slots: ${formatSlotRanges(p.resumed)}`);
   if (p.done.length) lines.push(`  already on the target: ${formatSlotRanges(p.done)}`);
+  if (p.pick?.at) lines.push(`  --count ${p.pick.count}: the slots picked by the run of ${p.pick.at} (recorded in ${p.pick.file}); pass --fresh to pick ${p.pick.count} new ones`);
   return lines.join('\n');
 }
 
@@ -167,12 +242,20 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
       if (stop.stopped) return false;
       const keys = (await src.callBuf('CLUSTER', 'GETKEYSINSLOT', s, perRound)) as Buffer[];
       if (keys.length === 0) break;
-      const sends: Promise<unknown>[] = [];
-      for (let i = 0; i < keys.length; i += opts.batch) {
-        sends.push(src.send([ 'MIGRATE', ...migrateHead, 'KEYS', ...keys.slice(i, i + opts.batch)]));
-      }
-      const replies = await Promise.all(sends);
-      for (const r of replies) {
+      const batches: Buffer[][] = [];
+      for (let i = 0; i < keys.length; i += opts.batch) batches.push(keys.slice(i, i + opts.batch));
+      const replies = await Promise.all(batches.map((b) => src.send(['MIGRATE', ...migrateHead, 'KEYS', ...b])));
+      for (let j = 0; j < replies.length; j++) {
+        let r = replies[j];
+        if (r instanceof ClusterClientError && !opts.replace && /BUSYKEY/.test(r.message)) {
+          // The slot is open from source to target, so a key the source holds
+          // is served by the source: a copy on the target is invisible to
+          // clients and at most as new (a MIGRATE whose caller was killed, or
+          // a write during a MIGRATE, leaves both). Overwrite it, as
+          // redis-cli --cluster fix does.
+          r = await src.send(['MIGRATE', ...migrateHead, 'REPLACE', 'KEYS', ...batches[j]!]);
+          if (!(r instanceof ClusterClientError)) warn(`Slot ${s}: the target held keys the source still had (an interrupted MIGRATE); replaced them with the source's copies, which clients were served`);
+        }
         if (r instanceof ClusterClientError) {
           const hint = /BUSYKEY/.test(r.message)
             ? `; the target already holds some of these keys: inspect them, then rerun with --replace to overwrite them`
@@ -188,7 +271,11 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
     }
     // The target first: once it owns the slot, clients redirected there are served.
     await tgt.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id);
-    await src.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id);
+    await src.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id).catch((err: Error) => {
+      // Redis 7 turns a primary that saw its last slot go into a replica of
+      // the new owner, which then refuses SETSLOT: the slot is moved already.
+      if (!/SETSLOT only with masters/.test(err.message)) throw err;
+    });
     await Promise.all(others.map(async (n) => {
       try {
         await n.conn!.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id);

@@ -7,8 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ClusterClient } from '../../../src/client/index.js';
 import { keySlot } from '../../../src/router/slot.js';
-import { ROOT } from '../../helpers/servers.js';
+import { freePort, ROOT, startRedis } from '../../helpers/servers.js';
 import { redisCli } from '../../client/helpers/redis-cluster.js';
+import { launch, newNode, stopAll } from '../../node/cluster/helpers.js';
 
 /** Any running cluster: Shardis (test/client/helpers) or Redis (test/helpers). */
 export interface ClusterLike {
@@ -107,3 +108,14 @@ export function keysPerSlot(keys: string[]): Map<number, string[]> {
 }
 
 export const addr = (port: number): string => `127.0.0.1:${port}`;
+
+/** A running cluster-mode node that belongs to no cluster yet (OS-picked client and bus ports). */
+export async function startEmptyNode(kind: 'shardis' | 'redis'): Promise<{ port: number; stop(): Promise<void> }> {
+  if (kind === 'redis') {
+    const s = await startRedis(['--cluster-enabled', 'yes', '--cluster-port', String(await freePort()), '--cluster-node-timeout', '2000']);
+    return { port: s.port, stop: () => s.stop() };
+  }
+  const n = await newNode();
+  await launch(n);
+  return { port: n.port, stop: () => stopAll([n]) };
+}
