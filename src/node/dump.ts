@@ -146,8 +146,28 @@ export function serializeValue(v: Value): string {
   const type: TypeName = typeof v === 'string' ? 'string' : v.type;
   const codec = CODECS_BY_TYPE.get(type);
   if (codec === undefined) throw new Error(`Cannot serialize a ${type} value as no DUMP codec is registered for it`);
-  const framed = String.fromCharCode(codec.tag) + codec.encode(v) + String.fromCharCode(DUMP_VERSION & 0xff, DUMP_VERSION >>> 8);
+  return framePayload(codec.tag, codec.encode(v));
+}
+
+/**
+ * Frames `body` under `tag` as a payload (tag, body, version, CRC-64). Used
+ * for whole values and for the chunks of a chunked MIGRATE
+ * (./cluster/chunk-codec.ts), which are checked the same way.
+ */
+export function framePayload(tag: number, body: string): string {
+  const framed = String.fromCharCode(tag) + body + String.fromCharCode(DUMP_VERSION & 0xff, DUMP_VERSION >>> 8);
   return framed + crc64(framed);
+}
+
+/**
+ * The tag and body of a framed payload (`framePayload`'s inverse), without
+ * decoding the body. Throws `DUMP_PAYLOAD_ERROR` for a bad frame and
+ * `BAD_DATA_FORMAT` for a frame with no tag.
+ */
+export function unframePayload(payload: string): { tag: number; body: string } {
+  if (!verifyPayload(payload)) throw DUMP_PAYLOAD_ERROR;
+  if (payload.length <= TRAILER) throw BAD_DATA_FORMAT;
+  return { tag: payload.charCodeAt(0), body: payload.slice(1, payload.length - TRAILER) };
 }
 
 /** True if `payload` carries our version and a correct checksum (Redis's verifyDumpPayload). */

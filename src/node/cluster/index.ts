@@ -44,6 +44,7 @@ import {
   type GossipEntry,
   type Heartbeat,
 } from './bus.js';
+import { transferLockError } from './chunked-transfer.js';
 import { slotBitmapOf, type BusStats } from './describe.js';
 import { formatNodesConf, readNodesConf, writeNodesConf, writeNodesConfAsync } from './nodes-conf.js';
 import { ClusterNode, ClusterState, isNodeId, NODE_FLAGS, randomNodeId } from './state.js';
@@ -341,7 +342,8 @@ export class Cluster {
       }
       d = routeTransaction(ctx, queued);
     } else d = routeCommand(ctx, spec, args);
-    return this.render(d);
+    // A write to a key in chunked MIGRATE from here: -TRYAGAIN (./chunked-transfer.ts).
+    return this.render(d) ?? transferLockError(c, spec, args);
   }
 
   /** Turns a routing decision into the error Redis would send (null for local). */

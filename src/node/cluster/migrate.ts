@@ -13,6 +13,12 @@
  * acknowledged its RESTORE, and only if it still holds the value that was
  * sent (a write that landed during the transfer keeps the key here).
  *
+ * Big keys (./chunked-transfer.ts `isBigValue`) do not go in this one-shot
+ * pipeline: after the small keys, each moves in chunks (RESTORE-CHUNK ...
+ * RESTORE-COMMIT), so that neither node stalls while it is serialized or
+ * rebuilt (see that module for the algorithm). A MIGRATE without big keys
+ * behaves exactly as described above.
+ *
  * Connections are cached per `host:port` (at most 64) and closed after 10 s
  * idle; requests on one connection are answered in order, so several
  * clients may MIGRATE to the same target at once.
@@ -25,6 +31,7 @@ import { NOT_INTEGER, RespError, SYNTAX } from '../errors.js';
 import { ErrorReply, OK, SimpleString, type Reply } from '../resp/reply.js';
 import type { Server } from '../server.js';
 import type { Value } from '../values.js';
+import { ChunkedTransfer, isBigValue, respCommand, type TransferResult } from './chunked-transfer.js';
 
 const IDLE_MS = 10_000;
 const MAX_CACHED = 64;
@@ -165,15 +172,7 @@ function cacheOf(server: Server): MigrateCache {
   return c;
 }
 
-function bulk(s: string): string {
-  return '$' + s.length + '\r\n' + s + '\r\n';
-}
-
-function command(parts: string[]): string {
-  let out = '*' + parts.length + '\r\n';
-  for (const p of parts) out += bulk(p);
-  return out;
-}
+const command = respCommand;
 
 function parseLongArg(s: string): number {
   if (!/^-?(0|[1-9][0-9]*)$/.test(s)) throw NOT_INTEGER;
@@ -231,6 +230,53 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
   const host = args[1]!;
   const port = Number(args[2]);
   const conn = cacheOf(c.server).get(host, port);
+  const big: string[] = [];
+  if (found.some((f) => isBigValue(f.value))) {
+    const small = found.filter((f) => !isBigValue(f.value));
+    for (const f of found) if (isBigValue(f.value)) big.push(f.key);
+    found.length = 0;
+    found.push(...small);
+  }
+  // The big keys, one after the other, once the small ones are done (see chunked-transfer.ts).
+  let transfer: ChunkedTransfer | undefined;
+  let moved = found.length > 0;
+  const moveBig = (i: number, error: string | undefined): void => {
+    if (finished) return;
+    if (i === big.length) {
+      finished = true;
+      c.unblock(error !== undefined ? new ErrorReply(`ERR Target instance replied with error: ${error}`) : moved ? OK : NOKEY);
+      return;
+    }
+    transfer = new ChunkedTransfer(c.server, conn, { key: big[i]!, db, dbid, replace, copy, timeoutMs: timeout, auth }, (r: TransferResult) => {
+      transfer = undefined;
+      if (finished) return;
+      if (r.kind === 'fatal') {
+        finished = true;
+        c.unblock(r.reply);
+        return;
+      }
+      if (r.kind === 'moved') moved = true;
+      moveBig(i + 1, r.kind === 'refused' ? (error ?? r.message) : error);
+    });
+    transfer.start();
+  };
+  let finished = false;
+  c.blocked = {
+    reason: 'migrate',
+    cancel: () => {
+      finished = true;
+      transfer?.cancel();
+    },
+    wake: () => {
+      finished = true;
+      transfer?.cancel();
+      c.unblock(new ErrorReply('IOERR error or timeout reading to target instance'));
+    },
+  };
+  if (found.length === 0) {
+    moveBig(0, undefined);
+    return BLOCKED;
+  }
   const restore = c.server.cluster ? 'RESTORE-ASKING' : 'RESTORE';
   let payload = '';
   let expect = 0;
@@ -251,21 +297,11 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
     expect++;
   }
 
-  let finished = false;
-  c.blocked = {
-    reason: 'migrate',
-    cancel: () => {
-      finished = true;
-    },
-    wake: () => {
-      finished = true;
-      c.unblock(new ErrorReply('IOERR error or timeout reading to target instance'));
-    },
-  };
   conn.request(payload, expect, timeout, (res) => {
     if (finished) return;
-    finished = true;
+    if (big.length === 0) finished = true;
     if (res instanceof Error) {
+      finished = true;
       conn.lastDb = -1;
       c.unblock(new ErrorReply(`IOERR error or timeout ${conn.connected ? 'reading' : 'writing'} to target instance`));
       return;
@@ -274,6 +310,7 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
     if (auth) {
       const r = res[i++]!;
       if (r.startsWith('-')) {
+        finished = true;
         conn.lastDb = -1;
         c.unblock(new ErrorReply(`ERR Target instance replied with error: ${r.slice(1)}`));
         return;
@@ -282,6 +319,7 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
     if (selecting) {
       const r = res[i++]!;
       if (r.startsWith('-')) {
+        finished = true;
         conn.lastDb = -1;
         c.unblock(new ErrorReply(`ERR Target instance replied with error: ${r.slice(1)}`));
         return;
@@ -297,7 +335,8 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
       // Acknowledged: drop the source copy unless COPY, or a write changed it meanwhile.
       if (!copy && c.db.get(f.key) === f.value) c.db.delete(f.key);
     }
-    c.unblock(error === undefined ? OK : new ErrorReply(`ERR Target instance replied with error: ${error}`));
+    if (big.length === 0) c.unblock(error === undefined ? OK : new ErrorReply(`ERR Target instance replied with error: ${error}`));
+    else moveBig(0, error);
   });
   return BLOCKED;
 }

@@ -16,6 +16,7 @@ import { CLUSTER_HANDLERS } from './cluster.js';
 import { PUBSUB_HANDLERS } from './pubsub.js';
 import { SCRIPTING_HANDLERS } from './scripting.js';
 import { SORT_HANDLERS } from './sort.js';
+import { CHUNKED_RESTORE_HANDLERS } from '../cluster/chunked-restore.js';
 
 export const HANDLERS: HandlerTable = {
   ...STRING_HANDLERS,
@@ -31,4 +32,5 @@ export const HANDLERS: HandlerTable = {
   ...PUBSUB_HANDLERS,
   ...SCRIPTING_HANDLERS,
   ...SORT_HANDLERS,
+  ...CHUNKED_RESTORE_HANDLERS,
 };

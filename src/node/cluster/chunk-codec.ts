@@ -1,0 +1,318 @@
+/**
+ * Element-wise serialization of big values, for the chunked MIGRATE
+ * (./chunked-transfer.ts): a value is cut into chunks of whole elements,
+ * each framed like a DUMP payload (../dump.ts `framePayload`: the type's
+ * DUMP tag, the body, version, CRC-64), so a damaged chunk is refused with
+ * RESTORE's errors.
+ *
+ * Chunk body: one flags byte, then the elements, each a 4-byte big-endian
+ * length and its bytes. A hash element is a field then its value (two
+ * strings); a sorted set element is a member then its score as 8 bytes
+ * (IEEE 754, little-endian); list and set elements are one string. A string
+ * value is cut into byte ranges: its chunks carry the raw bytes after the
+ * flags byte. The flags byte says which encoding the source held (for sets:
+ * intset, whose members then come in ascending order), so the target can
+ * build the same one.
+ *
+ * `ChunkReader` reads a value by position: the source keeps the position
+ * between chunks, which is only valid while the value is unchanged (the
+ * transfer watches the key and restarts on any change). `ChunkAssembler`
+ * builds the value on the target, element by element, always in the big
+ * encodings (hashtable, skiplist, quicklist; intset only if the source had
+ * it), as RESTORE of the whole payload would: chunked values are far past
+ * the small-encoding limits.
+ */
+import { DUMP_TAGS } from '../dump.js';
+import { HashValue, type HashLimits } from '../types/hash.js';
+import { ListValue } from '../types/list.js';
+import { SetValue, type SetLimits } from '../types/set.js';
+import { ZSetValue, type ZSetLimits } from '../types/zset.js';
+import type { Value } from '../values.js';
+
+/** Flags byte: the source set was an intset (members in ascending order). */
+const FLAG_INTSET = 1;
+
+/** Elements encoded between two looks at the clock. */
+const CLOCK_EVERY = 128;
+
+function u32(n: number): string {
+  return String.fromCharCode((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+
+function f64(d: number): string {
+  F64[0] = d;
+  return String.fromCharCode(F64_BYTES[0]!, F64_BYTES[1]!, F64_BYTES[2]!, F64_BYTES[3]!, F64_BYTES[4]!, F64_BYTES[5]!, F64_BYTES[6]!, F64_BYTES[7]!);
+}
+
+function readF64(s: string, p: number): number {
+  for (let i = 0; i < 8; i++) F64_BYTES[i] = s.charCodeAt(p + i);
+  return F64[0]!;
+}
+
+/** Bounds of one chunk: whichever is reached first ends it (at least one element is always taken). */
+export interface ChunkBounds {
+  maxElements: number;
+  maxBytes: number;
+  /** `performance.now()` value after which no more elements are added. */
+  deadline: number;
+}
+
+/** Reads a value's elements by position, for the source of a chunked transfer. */
+export interface ChunkReader {
+  /** DUMP tag of the value's type. */
+  readonly tag: number;
+  /** Elements in all (bytes for a string). */
+  readonly total: number;
+  /**
+   * Appends to `out` the body of the chunk starting at element `from`
+   * (`from` < `total`), within `bounds`; returns the position after it.
+   */
+  write(out: string[], from: number, bounds: ChunkBounds): number;
+}
+
+/** Reads `n` strings by position, each as length + bytes. */
+function writeStrings(out: string[], from: number, total: number, b: ChunkBounds, at: (i: number) => string): number {
+  let bytes = 0;
+  let i = from;
+  const end = Math.min(total, from + b.maxElements);
+  while (i < end) {
+    const s = at(i++);
+    out.push(u32(s.length), s);
+    bytes += 4 + s.length;
+    if (bytes >= b.maxBytes) break;
+    if ((i - from) % CLOCK_EVERY === 0 && performance.now() > b.deadline) break;
+  }
+  return i;
+}
+
+/**
+ * The reader for `v`. The hash case reads a compact (listpack) hash through
+ * one `flat()` copy: only a hash configured with a huge
+ * `hash-max-listpack-entries` is both compact and big enough to be chunked.
+ */
+export function chunkReaderFor(v: Value): ChunkReader {
+  if (typeof v === 'string') {
+    return {
+      tag: DUMP_TAGS.string,
+      total: v.length,
+      write(out, from, b) {
+        const end = Math.min(v.length, from + b.maxBytes);
+        out.push('\x00', v.slice(from, end));
+        return end;
+      },
+    };
+  }
+  switch (v.type) {
+    case 'list': {
+      const l = v as ListValue;
+      return {
+        tag: DUMP_TAGS.list,
+        total: l.size,
+        write: (out, from, b) => {
+          out.push('\x00');
+          return writeStrings(out, from, l.size, b, (i) => l.get(i));
+        },
+      };
+    }
+    case 'set': {
+      const s = v as SetValue;
+      const flags = s.table === undefined ? FLAG_INTSET : 0;
+      return {
+        tag: DUMP_TAGS.set,
+        total: s.size,
+        write: (out, from, b) => {
+          out.push(String.fromCharCode(flags));
+          return writeStrings(out, from, s.size, b, (i) => s.memberAt(i));
+        },
+      };
+    }
+    case 'hash': {
+      const h = v as HashValue;
+      const table = h.table;
+      const flat = table === undefined ? h.flat() : undefined;
+      // Positions count strings (field, value, field, ...); chunks end on a whole pair.
+      const b2 = { maxElements: 0, maxBytes: 0, deadline: 0 };
+      return {
+        tag: DUMP_TAGS.hash,
+        total: h.size,
+        write: (out, from, b) => {
+          out.push('\x00');
+          b2.maxElements = b.maxElements * 2;
+          b2.maxBytes = b.maxBytes;
+          b2.deadline = b.deadline;
+          const at = table !== undefined ? (i: number) => ((i & 1) === 0 ? table.keyAt(i >>> 1) : table.valueAt(i >>> 1)) : (i: number) => flat![i]!;
+          let next = writeStrings(out, from * 2, h.size * 2, b2, at);
+          if ((next & 1) === 1) {
+            const s = at(next++);
+            out.push(u32(s.length), s);
+          }
+          return next / 2;
+        },
+      };
+    }
+    case 'zset': {
+      const z = v as ZSetValue;
+      const members: string[] = [];
+      const scores: number[] = [];
+      return {
+        tag: DUMP_TAGS.zset,
+        total: z.size,
+        write(out, from, b) {
+          out.push('\x00');
+          const end = Math.min(z.size, from + b.maxElements);
+          let bytes = 0;
+          let i = from;
+          while (i < end && bytes < b.maxBytes && (i === from || performance.now() <= b.deadline)) {
+            const last = Math.min(end, i + CLOCK_EVERY) - 1;
+            members.length = 0;
+            scores.length = 0;
+            z.range(i, last, false, members, scores);
+            for (let k = 0; k < members.length; k++) {
+              const m = members[k]!;
+              out.push(u32(m.length), m, f64(scores[k]!));
+              bytes += 12 + m.length;
+            }
+            i = last + 1;
+          }
+          return i;
+        },
+      };
+    }
+  }
+  throw new Error(`Cannot chunk a ${(v as { type: string }).type} value`);
+}
+
+/*------------------------------------------------------------------------------
+ * Target side
+ *----------------------------------------------------------------------------*/
+
+/** A decoded chunk: strings (pairs for a hash), and scores for a sorted set. */
+export interface DecodedChunk {
+  flags: number;
+  items: string[];
+  scores: number[] | null;
+}
+
+/** Parses a chunk body of a value of DUMP tag `tag`; undefined if malformed. */
+export function decodeChunk(tag: number, body: string): DecodedChunk | undefined {
+  if (body.length < 1) return undefined;
+  const flags = body.charCodeAt(0);
+  if (tag === DUMP_TAGS.string) return { flags, items: [body.slice(1)], scores: null };
+  const zset = tag === DUMP_TAGS.zset;
+  if (!zset && tag !== DUMP_TAGS.hash && tag !== DUMP_TAGS.list && tag !== DUMP_TAGS.set) return undefined;
+  const items: string[] = [];
+  const scores: number[] | null = zset ? [] : null;
+  const n = body.length;
+  let p = 1;
+  while (p < n) {
+    if (p + 4 > n) return undefined;
+    const len = ((body.charCodeAt(p) << 24) >>> 0) + (body.charCodeAt(p + 1) << 16) + (body.charCodeAt(p + 2) << 8) + body.charCodeAt(p + 3);
+    p += 4;
+    if (p + len > n) return undefined;
+    items.push(body.slice(p, p + len));
+    p += len;
+    if (scores !== null) {
+      if (p + 8 > n) return undefined;
+      const s = readF64(body, p);
+      if (Number.isNaN(s)) return undefined;
+      scores.push(s);
+      p += 8;
+    }
+  }
+  if (tag === DUMP_TAGS.hash && items.length % 2 !== 0) return undefined;
+  return { flags, items, scores };
+}
+
+/** Limits that put any hash / sorted set in its big encoding at the first element. */
+const BIG_HASH: HashLimits = { maxEntries: 0, maxValue: 0 };
+const BIG_ZSET: ZSetLimits = { maxEntries: 0, maxValue: 0 };
+const INTSET_ANY: SetLimits = { maxIntsetEntries: Number.MAX_SAFE_INTEGER };
+const NO_INTSET: SetLimits = { maxIntsetEntries: 0 };
+
+/** Builds a value from its chunks on the target (see the module comment). */
+export class ChunkAssembler {
+  readonly tag: number;
+  #value: HashValue | ListValue | SetValue | ZSetValue | undefined;
+  #parts: string[] | undefined;
+  #setLimits: SetLimits = NO_INTSET;
+
+  constructor(tag: number, flags: number) {
+    this.tag = tag;
+    switch (tag) {
+      case DUMP_TAGS.string:
+        this.#parts = [];
+        break;
+      case DUMP_TAGS.list:
+        this.#value = new ListValue();
+        break;
+      case DUMP_TAGS.set:
+        this.#value = new SetValue();
+        if (flags & FLAG_INTSET) this.#setLimits = INTSET_ANY;
+        break;
+      case DUMP_TAGS.zset: {
+        const z = new ZSetValue();
+        z.convertToSkiplist();
+        this.#value = z;
+        break;
+      }
+      case DUMP_TAGS.hash:
+        this.#value = new HashValue();
+        break;
+      default:
+        throw new Error(`Cannot assemble a value of tag ${tag}`);
+    }
+  }
+
+  /**
+   * Adds elements of `chunk` from position `from` (a string position; pairs
+   * for a hash) until done or past `deadline` (`performance.now()`).
+   * Returns the position reached, or -1 if the chunk repeats an element
+   * already present (a bad payload).
+   */
+  apply(chunk: DecodedChunk, from: number, deadline: number): number {
+    const items = chunk.items;
+    const n = items.length;
+    if (this.#parts !== undefined) {
+      this.#parts.push(...items);
+      return n;
+    }
+    const v = this.#value!;
+    let i = from;
+    while (i < n) {
+      const stop = Math.min(n, i + CLOCK_EVERY * 2);
+      switch (this.tag) {
+        case DUMP_TAGS.list:
+          for (; i < stop; i++) (v as ListValue).pushTail(items[i]!);
+          break;
+        case DUMP_TAGS.set:
+          for (; i < stop; i++) if (!(v as SetValue).add(items[i]!, this.#setLimits)) return -1;
+          break;
+        case DUMP_TAGS.hash:
+          for (; i < stop; i += 2) if (!(v as HashValue).set(items[i]!, items[i + 1]!, BIG_HASH)) return -1;
+          break;
+        case DUMP_TAGS.zset: {
+          const z = v as ZSetValue;
+          const scores = chunk.scores!;
+          for (; i < stop; i++) {
+            const m = items[i]!;
+            if (z.score(m) !== undefined) return -1;
+            z.insert(m, scores[i]!, BIG_ZSET);
+          }
+          break;
+        }
+      }
+      if (performance.now() > deadline) break;
+    }
+    return i;
+  }
+
+  /** The assembled value, or undefined if it is empty (a bad payload). */
+  finish(): Value | undefined {
+    if (this.#parts !== undefined) return this.#parts.join('');
+    const v = this.#value!;
+    return v.size === 0 ? undefined : v;
+  }
+}
