@@ -36,7 +36,7 @@ import { NOT_INTEGER, RespError, SYNTAX } from '../errors.js';
 import type { Database } from '../keyspace.js';
 import { OK, type Reply } from '../resp/reply.js';
 import type { Server } from '../server.js';
-import { ChunkAssembler, decodeChunk } from './chunk-codec.js';
+import { ChunkAssembler, decodeChunk, type DecodedChunk } from './chunk-codec.js';
 
 /** A staging untouched this long is dropped. */
 export const STAGING_IDLE_MS = 30_000;
@@ -136,7 +136,7 @@ function replaceOption(args: string[], i: number): boolean {
  * and the rest after setImmediate; `c` is blocked meanwhile and answered
  * OK (or Bad data format) at the end.
  */
-function applySlices(c: Client, area: StagingArea, key: string, s: Staging, chunk: ReturnType<typeof decodeChunk> & object, from: number): Reply | typeof BLOCKED {
+function applySlices(c: Client, area: StagingArea, key: string, s: Staging, chunk: DecodedChunk, from: number): Reply | typeof BLOCKED {
   const pos = s.assembler.apply(chunk, from, performance.now() + APPLY_SLICE_MS);
   if (pos < 0) {
     s.applying = false;

@@ -82,7 +82,7 @@ export const CHUNK_MAX_BYTES = 256 * 1024;
 /** Longest run of serialization before yielding. */
 const SLICE_MS = 4;
 /** Chunks sent and not yet acknowledged. */
-const WINDOW = 2;
+const WINDOW = 4;
 /** Attempts before giving up on a key that keeps changing. */
 export const MAX_ATTEMPTS = 3;
 

@@ -13,7 +13,7 @@ import { CHUNKING } from '../../../src/node/cluster/chunked-transfer.js';
 import { framePayload, DUMP_TAGS } from '../../../src/node/dump.js';
 import { startShardis, type RunningServer } from '../../helpers/servers.js';
 import { RawClient } from '../../helpers/resp.js';
-import { cmd, formCluster, launch, newNode, stopAll, type ClusterTestNode } from './helpers.js';
+import { cmd, formCluster, launch, newNode, redisCli, stopAll, type ClusterTestNode } from './helpers.js';
 
 type Kind = 'hash' | 'zset' | 'list' | 'set' | 'intset';
 
@@ -69,7 +69,7 @@ describe('chunked MIGRATE between two standalone nodes', () => {
       expect((await cb.call('DUMP', key)).equals(dump)).toBe(true);
       expect(await cb.text('OBJECT', 'ENCODING', key)).toBe(encoding);
       expect(await cb.text('DEL', key)).toBe(':1\r\n');
-    });
+    }, 120_000);
   }
 
   it('MIGRATE moves a 10 MB string in chunks and keeps its TTL', async () => {
@@ -129,11 +129,31 @@ describe('chunked MIGRATE between two standalone nodes', () => {
     if (onTarget === '$5\r\nwrite\r\n') {
       expect(await cb.text('HLEN', 'big:hot')).toBe(':200001\r\n');
       expect(await ca.text('EXISTS', 'big:hot')).toBe(':0\r\n');
+      // The write came after the first chunk: that attempt was dropped on the target.
+      expect(await cb.text('INFO', 'commandstats')).toMatch(/cmdstat_restore-abort:calls=[1-9]/);
     }
     writer.close();
     await ca.text('DEL', 'big:hot');
     await cb.text('DEL', 'big:hot');
-  });
+  }, 120_000);
+
+  it('MIGRATE of a big key that keeps changing gives up with TRYAGAIN after 3 attempts and leaves every write on the source', async () => {
+    await load(ca, 'hash', 'big:busy', 200_000);
+    const writer = await RawClient.connect(a.port);
+    const pending = migrate('big:busy');
+    let done = false;
+    void pending.then(() => (done = true));
+    let writes = 0;
+    while (!done) {
+      await writer.text('HSET', 'big:busy', `w:${writes++}`, 'x');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(await pending).toBe('-TRYAGAIN Key changed 3 times while MIGRATE was moving it in chunks; it stays on the source\r\n');
+    expect(await ca.text('HLEN', 'big:busy')).toBe(`:${200_000 + writes}\r\n`);
+    expect(await cb.text('EXISTS', 'big:busy')).toBe(':0\r\n');
+    writer.close();
+    await ca.text('DEL', 'big:busy');
+  }, 120_000);
 
   it('RESTORE-CHUNK stages out of sight until RESTORE-COMMIT, which installs the value with its TTL', async () => {
     expect(await cb.text('RESTORE-CHUNK', 'st', 't1', '0', hashChunk(['a', '1', 'b', '2']))).toBe('+OK\r\n');
@@ -178,7 +198,7 @@ describe('chunked MIGRATE in cluster mode', () => {
     nodes = [await newNode(), await newNode()];
     await Promise.all(nodes.map((n) => launch(n)));
     await formCluster(nodes);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => stopAll(nodes));
 
   it('MIGRATE of a big key in a MIGRATING slot refuses writes to it with TRYAGAIN, serves reads, and the key arrives whole', async () => {
@@ -187,7 +207,7 @@ describe('chunked MIGRATE in cluster mode', () => {
     const dstId = (await cmd(dst.port, 'CLUSTER', 'MYID')).slice(5, 45);
     // {b} hashes to slot 3300, owned by the first node.
     const s = await RawClient.connect(src.port);
-    await load(s, 'zset', '{b}big', 300_000);
+    await load(s, 'zset', '{b}big', 150_000);
     await s.text('SET', '{b}small', 'x');
     expect(await cmd(dst.port, 'CLUSTER', 'SETSLOT', '3300', 'IMPORTING', srcId)).toBe('+OK\r\n');
     expect(await cmd(src.port, 'CLUSTER', 'SETSLOT', '3300', 'MIGRATING', dstId)).toBe('+OK\r\n');
@@ -201,19 +221,41 @@ describe('chunked MIGRATE in cluster mode', () => {
       await new Promise((r) => setTimeout(r, 2));
     }
     expect(write).toBe('-TRYAGAIN Key is being migrated, retry later\r\n');
-    expect(await other.text('ZCARD', '{b}big')).toBe(':300001\r\n');
+    expect(await other.text('ZCARD', '{b}big')).toBe(':150001\r\n');
     expect(await other.text('ZSCORE', '{b}big', 'probe')).toBe('$1\r\n1\r\n');
     expect(await pending).toBe('+OK\r\n');
     expect(await other.text('ZCARD', '{b}big')).toBe(`-ASK 3300 127.0.0.1:${dst.port}\r\n`);
     const d = await RawClient.connect(dst.port);
     await d.text('ASKING');
-    expect(await d.text('ZCARD', '{b}big')).toBe(':300001\r\n');
+    expect(await d.text('ZCARD', '{b}big')).toBe(':150001\r\n');
     await d.text('ASKING');
-    expect(await d.text('ZSCORE', '{b}big', 'm:299999')).toBe(`$${String((299999 * 7919) % 1009).length}\r\n${(299999 * 7919) % 1009}\r\n`);
+    expect(await d.text('ZSCORE', '{b}big', 'm:149999')).toBe(`$${String((149999 * 7919) % 1009).length}\r\n${(149999 * 7919) % 1009}\r\n`);
+    expect(await cmd(dst.port, 'CLUSTER', 'SETSLOT', '3300', 'NODE', dstId)).toBe('+OK\r\n');
+    expect(await cmd(src.port, 'CLUSTER', 'SETSLOT', '3300', 'NODE', dstId)).toBe('+OK\r\n');
     s.close();
     other.close();
     d.close();
-  }, 60_000);
+  }, 180_000);
+
+  it('redis-cli --cluster reshard moves a slot holding a 100k-field hash, unchanged, through the chunked MIGRATE', async () => {
+    const [src, dst] = [nodes[0]!, nodes[1]!];
+    const srcId = (await cmd(src.port, 'CLUSTER', 'MYID')).slice(5, 45);
+    const dstId = (await cmd(dst.port, 'CLUSTER', 'MYID')).slice(5, 45);
+    // {k596} hashes to slot 0, the first slot redis-cli takes from the source.
+    const s = await RawClient.connect(src.port);
+    await load(s, 'hash', '{k596}big', 100_000);
+    const dump = await s.call('DUMP', '{k596}big');
+    s.close();
+    const r = redisCli(['--cluster', 'reshard', `127.0.0.1:${src.port}`, '--cluster-from', srcId, '--cluster-to', dstId, '--cluster-slots', '1', '--cluster-yes']);
+    expect(r.status, r.out).toBe(0);
+    const d = await RawClient.connect(dst.port);
+    expect((await d.call('DUMP', '{k596}big')).equals(dump)).toBe(true);
+    d.close();
+    expect(await cmd(src.port, 'CLUSTER', 'COUNTKEYSINSLOT', '0')).toBe(':0\r\n');
+    const stats = await cmd(dst.port, 'INFO', 'commandstats');
+    expect(stats).toMatch(/cmdstat_restore-chunk:calls=([2-9]|\d\d+),/);
+    expect(stats).toMatch(/cmdstat_restore-commit:calls=2,/);
+  }, 180_000);
 });
 
 describe('chunked MIGRATE between two in-process nodes', () => {
@@ -271,5 +313,5 @@ describe('chunked MIGRATE between two in-process nodes', () => {
     const chunked = await longestTurn();
     expect(chunked).toBeLessThan(100);
     expect(oneShot).toBeGreaterThan(chunked * 2);
-  }, 60_000);
+  }, 180_000);
 });
