@@ -9,7 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../../src/node/config.js';
 import { Server } from '../../../src/node/server.js';
+import { ManualClock } from '../../../src/node/clock.js';
 import { CHUNKING } from '../../../src/node/cluster/chunked-transfer.js';
+import { STAGING_IDLE_MS, stagedTransfers } from '../../../src/node/cluster/chunked-restore.js';
 import { framePayload, DUMP_TAGS } from '../../../src/node/dump.js';
 import { startShardis, type RunningServer } from '../../helpers/servers.js';
 import { RawClient } from '../../helpers/resp.js';
@@ -303,6 +305,28 @@ describe('chunked MIGRATE between two in-process nodes', () => {
     b.dbs[0]!.delete('h');
     return longest;
   }
+
+  it('RESTORE-CHUNK staging left idle for 30 s is dropped, a younger one is kept', async () => {
+    const clock = new ManualClock();
+    const config = new Config();
+    config.load(undefined, ['--port', '0', '--bind', '127.0.0.1', '--loglevel', 'warning', '--save', '']);
+    const s = new Server(config, { logSink: () => {}, clock });
+    await s.listen();
+    const c = await RawClient.connect(s.port);
+    expect(await c.text('RESTORE-CHUNK', 'old', 't1', '0', hashChunk(['a', '1']))).toBe('+OK\r\n');
+    clock.advance(STAGING_IDLE_MS - 5000);
+    expect(await c.text('RESTORE-CHUNK', 'young', 't2', '0', hashChunk(['a', '1']))).toBe('+OK\r\n');
+    expect(stagedTransfers(s)).toBe(2);
+    clock.advance(5001);
+    const end = Date.now() + 5000;
+    while (stagedTransfers(s) > 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    expect(stagedTransfers(s)).toBe(1);
+    expect(await c.text('RESTORE-COMMIT', 'old', 't1', '1', '0')).toBe('-ERR Unknown transfer id or chunk out of order\r\n');
+    expect(await c.text('RESTORE-COMMIT', 'young', 't2', '1', '0')).toBe('+OK\r\n');
+    expect(stagedTransfers(s)).toBe(0);
+    c.close();
+    await s.close();
+  });
 
   it('MIGRATE of a 200k-field hash never keeps the event loop for 100 ms, where the one-shot path does', async () => {
     CHUNKING.minElements = Infinity;
