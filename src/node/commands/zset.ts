@@ -16,7 +16,7 @@ import { matchGlob } from '../glob.js';
 import { formatDouble, parseDouble, parseInteger } from '../numbers.js';
 import { DoubleReply, NULL_ARRAY, type Reply } from '../resp/reply.js';
 import { SetValue } from '../types/set.js';
-import { ZSetValue, type ZSetLimits } from '../types/zset.js';
+import { ZSetValue, type LexBound, type ScoreRange, type ZSetLimits } from '../types/zset.js';
 
 /*------------------------------------------------------------------------------
  * Errors
@@ -116,13 +116,6 @@ function parseRangeDouble(s: string): number | undefined {
   return undefined;
 }
 
-interface ScoreRange {
-  min: number;
-  max: number;
-  minex: boolean;
-  maxex: boolean;
-}
-
 /** Parses `min max` score bounds (`(` makes a bound exclusive); throws "min or max is not a float". */
 function parseScoreRange(minArg: string, maxArg: string): ScoreRange {
   const minex = minArg.charCodeAt(0) === 0x28;
@@ -131,13 +124,6 @@ function parseScoreRange(minArg: string, maxArg: string): ScoreRange {
   const max = parseRangeDouble(maxex ? maxArg.slice(1) : maxArg);
   if (min === undefined || max === undefined || Number.isNaN(min) || Number.isNaN(max)) throw MIN_MAX_FLOAT;
   return { min, max, minex, maxex };
-}
-
-/** A lex bound: `kind` -1 is `-` (below everything), 1 is `+` (above everything). */
-interface LexBound {
-  kind: -1 | 0 | 1;
-  value: string;
-  ex: boolean;
 }
 
 function parseLexBound(s: string): LexBound {
@@ -156,13 +142,6 @@ function scoreRanks(z: ZSetValue, r: ScoreRange): [number, number] {
   return [lo, hi];
 }
 
-/** Ranks [lo, hi) of the members within a lex range. */
-function lexRanks(z: ZSetValue, min: LexBound, max: LexBound): [number, number] {
-  const n = z.size;
-  const lo = min.kind === -1 ? 0 : min.kind === 1 ? n : z.countBelowMember(min.value, min.ex);
-  const hi = max.kind === -1 ? 0 : max.kind === 1 ? n : z.countBelowMember(max.value, !max.ex);
-  return [lo, hi];
-}
 
 /** Deletes `key` if its sorted set became empty, else signals the in-place change. */
 function afterRemoval(c: Client, key: string, z: ZSetValue): void {
@@ -376,19 +355,9 @@ function zrangeGeneric(
         if (reverse) z.range(n - 1 - start, n - 1 - end, true, members, scores);
         else z.range(start, end, false, members, scores);
       }
-    } else {
-      const [lo, hi] = rangeType === 'score' ? scoreRanks(z, scoreRange!) : lexRanks(z, lexMin!, lexMax!);
-      if (hi > lo && offset >= 0 && limit !== 0) {
-        if (reverse) {
-          const from = hi - 1 - offset;
-          const to = limit < 0 ? lo : Math.max(lo, from - limit + 1);
-          if (from >= to) z.range(from, to, true, members, scores);
-        } else {
-          const from = lo + offset;
-          const to = limit < 0 ? hi - 1 : Math.min(hi - 1, from + limit - 1);
-          if (from <= to) z.range(from, to, false, members, scores);
-        }
-      }
+    } else if (offset >= 0) {
+      if (rangeType === 'score') z.rangeByScore(scoreRange!, reverse, offset, limit, members, scores);
+      else z.rangeByLex(lexMin!, lexMax!, reverse, offset, limit, members);
     }
   }
   if (store !== null) return storeResult(c, store, members, scores!);
@@ -750,7 +719,7 @@ export function zlexcountCommand(c: Client, args: string[]): Reply {
   const max = parseLexBound(args[3]!);
   const z = getZSet(c, args[1]!);
   if (z === undefined) return 0;
-  const [lo, hi] = lexRanks(z, min, max);
+  const [lo, hi] = z.lexRanks(min, max);
   return hi > lo ? hi - lo : 0;
 }
 
@@ -833,7 +802,7 @@ export function zremrangebylexCommand(c: Client, args: string[]): Reply {
   const key = args[1]!;
   const z = getZSet(c, key);
   if (z === undefined) return 0;
-  const [lo, hi] = lexRanks(z, min, max);
+  const [lo, hi] = z.lexRanks(min, max);
   if (hi <= lo) return 0;
   const removed = z.removeRange(lo, hi);
   afterRemoval(c, key, z);

@@ -23,7 +23,7 @@
 import { DenseMap } from '../collection-scan.js';
 import { DUMP_TAGS, registerDumpCodec } from '../dump.js';
 import type { CollectionValue } from '../values.js';
-import { SkipList, type SkipNode } from './skiplist.js';
+import { SkipList } from './skiplist.js';
 
 /** Limits of the compact encoding (from the zset-max-listpack-* directives). */
 export interface ZSetLimits {
@@ -42,6 +42,21 @@ function lowerBound(members: string[], scores: number[], score: number, member: 
     else hi = mid;
   }
   return lo;
+}
+
+/** A score range: `min`..`max`, each bound exclusive when its flag is set. */
+export interface ScoreRange {
+  min: number;
+  max: number;
+  minex: boolean;
+  maxex: boolean;
+}
+
+/** A lex range bound: `kind` -1 is `-` (below everything), 1 is `+` (above everything), 0 is `value` (exclusive when `ex`). */
+export interface LexBound {
+  kind: -1 | 0 | 1;
+  value: string;
+  ex: boolean;
 }
 
 export class ZSetValue implements CollectionValue {
@@ -213,19 +228,139 @@ export class ZSetValue implements CollectionValue {
       }
       return;
     }
-    let n: SkipNode | null = this.#zsl!.byRank(from + 1);
+    const zsl = this.#zsl!;
+    let n = zsl.byRank(from + 1);
     const count = reverse ? from - to + 1 : to - from + 1;
-    for (let k = 0; k < count && n !== null; k++) {
-      outMembers.push(n.member);
-      if (outScores !== null) outScores.push(n.score);
-      n = reverse ? n.backward : n.next[0]!;
+    for (let k = 0; k < count && n !== 0; k++) {
+      outMembers.push(zsl.member(n));
+      if (outScores !== null) outScores.push(zsl.score(n));
+      n = reverse ? zsl.prev(n) : zsl.next(n);
+    }
+  }
+
+  /**
+   * Appends the members (and scores, if `outScores`) within the score range
+   * `r`, ascending, or descending when `reverse`, skipping the first
+   * `offset` (>= 0) and taking at most `limit` (negative: all). The same
+   * result as reading ranks [countBelowScore(min), countBelowScore(max)),
+   * but on a skiplist one search finds the end the walk starts from (plus a
+   * rank lookup to skip a non-zero offset) and the walk then stops at the
+   * far bound, as Redis's zslFirstInRange/zslLastInRange loop does: two
+   * fewer O(log N) searches per call.
+   */
+  rangeByScore(r: ScoreRange, reverse: boolean, offset: number, limit: number, outMembers: string[], outScores: number[] | null): void {
+    if (this.#dict === null) {
+      const lo = this.countBelowScore(r.min, r.minex);
+      const hi = this.countBelowScore(r.max, !r.maxex);
+      this.#rankWindow(lo, hi, reverse, offset, limit, outMembers, outScores);
+      return;
+    }
+    const zsl = this.#zsl!;
+    if (!reverse) {
+      const lo = zsl.countBelowScore(r.min, r.minex);
+      let n = offset === 0 ? zsl.next(zsl.visited) : zsl.byRank(lo + offset + 1);
+      const max = r.max;
+      const maxex = r.maxex;
+      for (let k = 0; n !== 0 && k !== limit; k++) {
+        const s = zsl.score(n);
+        if (maxex ? s >= max : s > max) break;
+        outMembers.push(zsl.member(n));
+        if (outScores !== null) outScores.push(s);
+        n = zsl.next(n);
+      }
+    } else {
+      const hi = zsl.countBelowScore(r.max, !r.maxex);
+      let n = offset === 0 ? zsl.visited : zsl.byRank(hi - offset);
+      const min = r.min;
+      const minex = r.minex;
+      for (let k = 0; n !== 0 && k !== limit; k++) {
+        const s = zsl.score(n);
+        if (minex ? s <= min : s < min) break;
+        outMembers.push(zsl.member(n));
+        if (outScores !== null) outScores.push(s);
+        n = zsl.prev(n);
+      }
+    }
+  }
+
+  /**
+   * rangeByScore for a lex range `min`..`max` (members compared as bytes;
+   * meaningful when all scores are equal), with the same single search on
+   * a skiplist.
+   */
+  rangeByLex(min: LexBound, max: LexBound, reverse: boolean, offset: number, limit: number, outMembers: string[]): void {
+    if (this.#dict === null) {
+      const [lo, hi] = this.lexRanks(min, max);
+      this.#rankWindow(lo, hi, reverse, offset, limit, outMembers, null);
+      return;
+    }
+    const zsl = this.#zsl!;
+    if (!reverse) {
+      if (min.kind === 1 || max.kind === -1) return;
+      let n: number;
+      if (min.kind === -1) {
+        n = offset === 0 ? zsl.first : zsl.byRank(offset + 1);
+      } else {
+        const lo = zsl.countBelowMember(min.value, min.ex);
+        n = offset === 0 ? zsl.next(zsl.visited) : zsl.byRank(lo + offset + 1);
+      }
+      const open = max.kind === 1;
+      const v = max.value;
+      const ex = max.ex;
+      for (let k = 0; n !== 0 && k !== limit; k++) {
+        const m = zsl.member(n);
+        if (!open && (ex ? m >= v : m > v)) break;
+        outMembers.push(m);
+        n = zsl.next(n);
+      }
+    } else {
+      if (max.kind === -1 || min.kind === 1) return;
+      let n: number;
+      if (max.kind === 1) {
+        n = offset === 0 ? zsl.last : zsl.byRank(zsl.length - offset);
+      } else {
+        const hi = zsl.countBelowMember(max.value, !max.ex);
+        n = offset === 0 ? zsl.visited : zsl.byRank(hi - offset);
+      }
+      const open = min.kind === -1;
+      const v = min.value;
+      const ex = min.ex;
+      for (let k = 0; n !== 0 && k !== limit; k++) {
+        const m = zsl.member(n);
+        if (!open && (ex ? m <= v : m < v)) break;
+        outMembers.push(m);
+        n = zsl.prev(n);
+      }
+    }
+  }
+
+  /** Ranks [lo, hi) of the members within a lex range (hi <= lo: empty). */
+  lexRanks(min: LexBound, max: LexBound): [number, number] {
+    const n = this.size;
+    const lo = min.kind === -1 ? 0 : min.kind === 1 ? n : this.countBelowMember(min.value, min.ex);
+    const hi = max.kind === -1 ? 0 : max.kind === 1 ? n : this.countBelowMember(max.value, !max.ex);
+    return [lo, hi];
+  }
+
+  /** Reads ranks [lo, hi) as rangeByScore does: `offset` skipped, at most `limit` (negative: all). */
+  #rankWindow(lo: number, hi: number, reverse: boolean, offset: number, limit: number, outMembers: string[], outScores: number[] | null): void {
+    if (hi <= lo || limit === 0) return;
+    if (reverse) {
+      const from = hi - 1 - offset;
+      const to = limit < 0 ? lo : Math.max(lo, from - limit + 1);
+      if (from >= to) this.range(from, to, true, outMembers, outScores);
+    } else {
+      const from = lo + offset;
+      const to = limit < 0 ? hi - 1 : Math.min(hi - 1, from + limit - 1);
+      if (from <= to) this.range(from, to, false, outMembers, outScores);
     }
   }
 
   /** Member at 0-based rank `i` (in range). */
   memberAt(i: number): string {
     if (this.#dict === null) return this.#lpMembers![i]!;
-    return this.#zsl!.byRank(i + 1)!.member;
+    const zsl = this.#zsl!;
+    return zsl.member(zsl.byRank(i + 1));
   }
 
   /** Removes ranks [from, to) (0-based, in range); returns how many were removed. */
@@ -236,13 +371,15 @@ export class ZSetValue implements CollectionValue {
       this.#lpScores!.splice(from, to - from);
       return to - from;
     }
-    let n: SkipNode | null = this.#zsl!.byRank(from + 1);
     const zsl = this.#zsl!;
     const dict = this.#dict;
-    for (let k = from; k < to && n !== null; k++) {
-      const next: SkipNode | null = n.next[0]!;
-      dict.delete(n.member);
-      zsl.delete(n.score, n.member);
+    let n = zsl.byRank(from + 1);
+    for (let k = from; k < to && n !== 0; k++) {
+      // Read the successor first: delete() frees the record of `n`.
+      const next = zsl.next(n);
+      const member = zsl.member(n);
+      dict.delete(member);
+      zsl.delete(zsl.score(n), member);
       n = next;
     }
     return to - from;
@@ -256,7 +393,8 @@ export class ZSetValue implements CollectionValue {
       for (let i = 0; i < m.length; i++) fn(m[i]!, s[i]!);
       return;
     }
-    for (let n = this.#zsl!.first; n !== null; n = n.next[0]!) fn(n.member, n.score);
+    const zsl = this.#zsl!;
+    for (let n = zsl.first; n !== 0; n = zsl.next(n)) fn(zsl.member(n), zsl.score(n));
   }
 
   /** The member → score table of the skiplist encoding (null while listpack), for ZSCAN and ZRANDMEMBER. */

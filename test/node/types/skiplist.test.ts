@@ -16,7 +16,7 @@ function cmp(a: Entry, b: Entry): number {
 
 function contents(zsl: SkipList): Entry[] {
   const out: Entry[] = [];
-  for (let n = zsl.first; n !== null; n = n.next[0]!) out.push([n.score, n.member]);
+  for (let n = zsl.first; n !== 0; n = zsl.next(n)) out.push([zsl.score(n), zsl.member(n)]);
   return out;
 }
 
@@ -52,21 +52,25 @@ describe('SkipList', () => {
         const sorted = [...model].map(([m, s]) => [s, m] as Entry).sort(cmp);
         expect(contents(zsl)).toEqual(sorted);
         expect(zsl.length).toBe(sorted.length);
-        expect(zsl.last === null ? null : [zsl.last.score, zsl.last.member]).toEqual(sorted.at(-1) ?? null);
+        expect(zsl.last === 0 ? null : [zsl.score(zsl.last), zsl.member(zsl.last)]).toEqual(sorted.at(-1) ?? null);
         sorted.forEach(([s, m], i) => {
           expect(zsl.rankOf(s, m)).toBe(i + 1);
-          const n = zsl.byRank(i + 1)!;
-          expect([n.score, n.member]).toEqual([s, m]);
+          const n = zsl.byRank(i + 1);
+          expect([zsl.score(n), zsl.member(n)]).toEqual([s, m]);
         });
-        expect(zsl.byRank(0)).toBeNull();
-        expect(zsl.byRank(sorted.length + 1)).toBeNull();
+        expect(zsl.byRank(0)).toBe(0);
+        expect(zsl.byRank(sorted.length + 1)).toBe(0);
         for (const x of [-Infinity, -5, -1, 0, 0.5, 3, Infinity]) {
-          expect(zsl.countBelowScore(x, false)).toBe(sorted.filter(([s]) => s < x).length);
-          expect(zsl.countBelowScore(x, true)).toBe(sorted.filter(([s]) => s <= x).length);
+          for (const inclusive of [false, true]) {
+            const below = sorted.filter(([s]) => s < x || (inclusive && s === x)).length;
+            expect(zsl.countBelowScore(x, inclusive)).toBe(below);
+            // `visited` is the node at that rank (0 when none).
+            expect(zsl.visited).toBe(below === 0 ? 0 : zsl.byRank(below));
+          }
         }
         // Walking backwards visits the same nodes in reverse.
         const back: Entry[] = [];
-        for (let n = zsl.last; n !== null; n = n.backward) back.push([n.score, n.member]);
+        for (let n = zsl.last; n !== 0; n = zsl.prev(n)) back.push([zsl.score(n), zsl.member(n)]);
         expect(back.reverse()).toEqual(sorted);
       }),
       { numRuns: 300 },
@@ -78,6 +82,7 @@ describe('SkipList', () => {
     for (const m of ['e', 'a', 'c', 'b', 'd']) zsl.insert(0, m);
     expect(zsl.countBelowMember('c', false)).toBe(2);
     expect(zsl.countBelowMember('c', true)).toBe(3);
+    expect(zsl.member(zsl.visited)).toBe('c');
     expect(zsl.countBelowMember('', false)).toBe(0);
     expect(zsl.countBelowMember('z', true)).toBe(5);
   });
@@ -86,7 +91,21 @@ describe('SkipList', () => {
     const zsl = new SkipList();
     for (let i = 0; i < 20_000; i++) zsl.insert(i, `m${i}`);
     for (let i = 0; i < 20_000; i += 7) expect(zsl.rankOf(i, `m${i}`)).toBe(i + 1);
-    expect(zsl.byRank(14_321)!.member).toBe('m14320');
+    expect(zsl.member(zsl.byRank(14_321))).toBe('m14320');
     expect(zsl.countBelowScore(10_000, false)).toBe(10_000);
+  });
+
+  it('SkipList reuses the records and member ids of deleted nodes and keeps order across buffer growth', () => {
+    const zsl = new SkipList();
+    for (let i = 0; i < 5_000; i++) zsl.insert(i, `m${i}`);
+    for (let i = 0; i < 5_000; i += 2) expect(zsl.delete(i, `m${i}`)).toBe(true);
+    for (let i = 0; i < 5_000; i += 2) zsl.insert(-i, `n${i}`);
+    expect(zsl.length).toBe(5_000);
+    const scores: number[] = [];
+    for (let n = zsl.first; n !== 0; n = zsl.next(n)) scores.push(zsl.score(n));
+    expect(scores).toEqual([...scores].sort((a, b) => a - b));
+    expect(zsl.rankOf(-4_998, 'n4998')).toBe(1);
+    expect(zsl.rankOf(4_999, 'm4999')).toBe(5_000);
+    expect(zsl.rankOf(0, 'm0')).toBe(0);
   });
 });

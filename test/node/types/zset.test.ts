@@ -79,6 +79,56 @@ describe('ZSetValue', () => {
     );
   });
 
+  it('ZSetValue.rangeByScore and rangeByLex return the same windows in both encodings', () => {
+    const bound = fc.oneof(fc.integer({ min: -4, max: 4 }), fc.constantFrom(Infinity, -Infinity, 0.5));
+    const lexBound = fc.oneof(
+      fc.constant({ kind: -1 as const, value: '', ex: true }),
+      fc.constant({ kind: 1 as const, value: '', ex: true }),
+      fc.record({ kind: fc.constant(0 as const), value: fc.constantFrom('', 'a', 'b', 'bb', 'c', 'g', '\xff'), ex: fc.boolean() }),
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), fc.integer({ min: -3, max: 3 })), { selector: (p) => p[0], maxLength: 7 }),
+        fc.record({ min: bound, max: bound, minex: fc.boolean(), maxex: fc.boolean() }),
+        lexBound,
+        lexBound,
+        fc.boolean(),
+        fc.nat(8),
+        fc.integer({ min: -1, max: 8 }),
+        (pairs, range, lmin, lmax, reverse, offset, limit) => {
+          const big = { maxEntries: 100, maxValue: 100 };
+          const lp = new ZSetValue();
+          const sl = new ZSetValue();
+          sl.convertToSkiplist();
+          const lx = new ZSetValue();
+          const sx = new ZSetValue();
+          sx.convertToSkiplist();
+          for (const [m, s] of pairs) {
+            lp.insert(m, s, big);
+            sl.insert(m, s, big);
+            lx.insert(m, 0, big);
+            sx.insert(m, 0, big);
+          }
+          const out = (z: ZSetValue, lex: boolean): [string[], number[]] => {
+            const ms: string[] = [];
+            const ss: number[] = [];
+            if (lex) z.rangeByLex(lmin, lmax, reverse, offset, limit, ms);
+            else z.rangeByScore(range, reverse, offset, limit, ms, ss);
+            return [ms, ss];
+          };
+          expect(out(sl, false)).toEqual(out(lp, false));
+          expect(out(sx, true)).toEqual(out(lx, true));
+          // The listpack answer is the rank window of the model.
+          const sorted = all(lp).filter(([, s]) => (range.minex ? s > range.min : s >= range.min) && (range.maxex ? s < range.max : s <= range.max));
+          if (reverse) sorted.reverse();
+          const want = sorted.slice(offset, limit < 0 ? undefined : offset + limit);
+          expect(out(lp, false)[0]).toEqual(want.map(([m]) => m));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('ZSetValue.clone is deep', () => {
     const z = new ZSetValue();
     z.insert('a', 1, LIMITS);
