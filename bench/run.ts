@@ -129,6 +129,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   zset: () => runScript('zset'),
   cluster: () => runScript('cluster'),
   client: () => runScript('client'),
+  migrate: () => runScript('migrate'),
 };
 
 async function main(): Promise<void> {
