@@ -265,9 +265,10 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
       }
       progress.keysDone += keys.length;
       progress.update();
-      // A MIGRATING source creates no new key in the slot (clients get ASK), so
-      // a short batch, all moved, leaves it empty: skip one round trip.
-      if (keys.length < perRound && source.owners![s] === source.id) break;
+      // No shortcut after a short batch: a MIGRATE that returned OK may still
+      // have left keys on the source (a Shardis source keeps a key written
+      // while its copy was in flight), so the slot is closed only once
+      // GETKEYSINSLOT finds it empty.
     }
     // The target first: once it owns the slot, clients redirected there are served.
     await tgt.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id);
