@@ -340,7 +340,7 @@ const cli = yargs(hideBin(process.argv))
       .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
       .example('$0 del-node 127.0.0.1:7000 3d290b7e --yes', 'remove node 3d290b7e (its replicas move to other primaries)')
       .example('$0 del-node 127.0.0.1:7000 127.0.0.1:7006 --dry-run', 'only check and print the plan')
-      .epilogue('A primary that owns slots is refused: empty it first with shardis rebalance <node> --weight <it>=0 or shardis migrate (the error prints the exact command). Unlike redis-cli, the removed node is not shut down: it is left running, alone; stop it yourself.'),
+      .epilogue('A primary that owns slots is refused: empty it first with shardis rebalance <node> --weight <host:port>=0 or shardis migrate (the error prints the exact command). Unlike redis-cli, the removed node is not shut down: it is left running, alone; stop it yourself.'),
     async (a) => withCluster(a.node as string, async (view) => {
       const plan = planDelNode(view, String(a.id));
       const text = formatDelNodePlan(plan);

@@ -14,6 +14,8 @@
  * until the other nodes see it as that primary's replica. An error reply to
  * REPLICATE (for instance from a server without replication) is reported as
  * is: the node then stays in the cluster as an empty primary.
+ * Unlike redis-cli, which refuses to add a node while `--cluster check`
+ * fails, open slots are only reported: joining does not touch them.
  */
 import { formatSlotRanges } from '../../src/router/slot-map.js';
 import { AdminConnection, AdminError, parseAddr } from './conn.js';
@@ -25,7 +27,7 @@ export interface AddNodePlan {
   id: string;
   conn: AdminConnection;
   /** The node the new one meets (the `<existing>` argument). */
-  meet: { node: AdminNode; busPort: number };
+  meet: { node: AdminNode; ip: string; busPort: number };
   replicaOf: AdminNode | null;
   /** Nodes of the cluster that cannot be reached: they will learn the new node by gossip. */
   unreachable: AdminNode[];
@@ -98,11 +100,13 @@ export async function planAddNode(view: ClusterView, newAddr: string, replicaOf:
     ].filter((x) => x !== '');
     if (why.length > 0) throw new AdminError(`${addr} is not empty: ${why.join(', ')}; a node joins a cluster empty: FLUSHALL and CLUSTER RESET HARD on it (this deletes its data), or pick another node`);
 
-    // The bus port of the node to meet, from its own "myself" line (ip:port@cport).
+    // The IP and bus port of the node to meet, from its own "myself" line
+    // (ip:port@cport): MEET takes an IP, and the seed may be a host name.
     const own = text(await meetNode.conn!.call('CLUSTER', 'NODES')).split('\n').find((l) => l.includes('myself'));
-    const m = own ? /@(\d+)/.exec(own.split(' ')[1] ?? '') : null;
-    const busPort = m ? Number(m[1]) : meetNode.port + 10000;
-    return { addr, id: me.id, conn, meet: { node: meetNode, busPort }, replicaOf: primary, unreachable: view.nodes.filter((n) => !n.conn),
+    const m = own ? /^([^:]*):\d+@(\d+)/.exec(own.split(' ')[1] ?? '') : null;
+    const busPort = m ? Number(m[2]) : meetNode.port + 10000;
+    const ip = m?.[1] || meetNode.host;
+    return { addr, id: me.id, conn, meet: { node: meetNode, ip, busPort }, replicaOf: primary, unreachable: view.nodes.filter((n) => !n.conn),
       openSlots: [...new Set(view.nodes.flatMap((n) => [...n.migrating.keys(), ...n.importing.keys()]))].sort((x, y) => x - y) };
   } catch (err) {
     conn.close();
@@ -113,7 +117,7 @@ export async function planAddNode(view: ClusterView, newAddr: string, replicaOf:
 export function formatAddNodePlan(p: AddNodePlan): string {
   const lines = [
     `Adding ${p.addr} (${p.id.slice(0, 8)}) ${p.replicaOf ? `as a replica of ${label(p.replicaOf)}` : 'as an empty primary (give it slots with shardis rebalance --use-empty)'}`,
-    `  CLUSTER MEET ${p.meet.node.host} ${p.meet.node.port} ${p.meet.busPort} on ${p.addr}`,
+    `  CLUSTER MEET ${p.meet.ip} ${p.meet.node.port} ${p.meet.busPort} on ${p.addr}`,
     '  wait until every node knows it and it knows every node',
   ];
   if (p.replicaOf) lines.push(`  CLUSTER REPLICATE ${p.replicaOf.id} on ${p.addr}`);
@@ -136,10 +140,10 @@ async function waitUntil(ms: number, failure: () => string, done: () => Promise<
 
 /** Runs the plan; `log` gets one line per step. `timeoutMs` bounds each wait. */
 export async function runAddNode(view: ClusterView, p: AddNodePlan, log: (m: string) => void, timeoutMs = 60_000): Promise<AddNodeResult> {
-  const { node: meet, busPort } = p.meet;
+  const { node: meet, ip, busPort } = p.meet;
   const host = parseAddr(p.addr).host;
-  log(`Sending CLUSTER MEET ${meet.host} ${meet.port} ${busPort} to ${p.addr}...`);
-  await p.conn.call('CLUSTER', 'MEET', meet.host, meet.port, busPort);
+  log(`Sending CLUSTER MEET ${ip} ${meet.port} ${busPort} to ${p.addr}...`);
+  await p.conn.call('CLUSTER', 'MEET', ip, meet.port, busPort);
 
   // Joined: every reachable node lists the new one out of handshake, and the
   // new node lists every node of the cluster (by id, so out of handshake too).
@@ -147,7 +151,7 @@ export async function runAddNode(view: ClusterView, p: AddNodePlan, log: (m: str
   const ids = view.nodes.map((n) => n.id);
   const lagging = new Set<AdminNode | null>([...reachable, null]);
   log('Waiting until every node knows the new one...');
-  await waitUntil(timeoutMs, () => `${p.addr} did not join in ${timeoutMs / 1000} s: ${[...lagging].map((n) => (n ? `${n.addr} does not know it yet` : `it does not know every node yet`)).join('; ')}; check that the bus ports are reachable (${p.addr} must reach ${meet.host}:${busPort}), then run shardis check ${view.seed}`, async () => {
+  await waitUntil(timeoutMs, () => `${p.addr} did not join in ${timeoutMs / 1000} s: ${[...lagging].map((n) => (n ? `${n.addr} does not know it yet` : `it does not know every node yet`)).join('; ')}; check that the bus ports are reachable (${p.addr} must reach ${ip}:${busPort}), then run shardis check ${view.seed}`, async () => {
     for (const n of [...lagging]) {
       if (n === null) {
         const mine = await nodesOf(p.conn, host);

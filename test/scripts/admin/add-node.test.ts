@@ -60,7 +60,8 @@ for (const { kind, start } of KINDS) {
     it('add-node joins an empty node as a primary without slots that every node knows', async () => {
       const p = primaryPort;
       const id = redisCli(p, 'CLUSTER', 'MYID');
-      const { code, json, stderr } = await cliJson<AddNodeResult>('add-node', addr(p), addr(c.ports[1]!), '--yes');
+      // The existing node by host name: MEET gets its IP from its CLUSTER NODES.
+      const { code, json, stderr } = await cliJson<AddNodeResult>('add-node', addr(p), `localhost:${c.ports[1]}`, '--yes');
       expect(stderr).toBe('');
       expect(code).toBe(0);
       expect(json).toEqual({ added: true, node: addr(p), id, role: 'primary', replicaOf: null, knownBy: 3 });
