@@ -6,7 +6,9 @@
  * node answers, is in cluster mode, is not already a node of the cluster
  * (by address or id), and is empty: it knows no other node, owns no slot and
  * holds no key. `--replica-of` must name a reachable primary of the cluster.
- * Steps, as `redis-cli --cluster add-node` does: CLUSTER MEET from the new
+ * Steps, as `redis-cli --cluster add-node` does: the function libraries of
+ * the existing node, if any, are copied (FUNCTION DUMP, FUNCTION RESTORE: the
+ * cluster does not spread them); CLUSTER MEET from the new
  * node to the existing one (with the existing node's bus port, read from its
  * CLUSTER NODES); wait until every reachable node lists the new one (out of
  * handshake) and the new node lists every node of the cluster; then, with
@@ -142,6 +144,14 @@ async function waitUntil(ms: number, failure: () => string, done: () => Promise<
 export async function runAddNode(view: ClusterView, p: AddNodePlan, log: (m: string) => void, timeoutMs = 60_000): Promise<AddNodeResult> {
   const { node: meet, ip, busPort } = p.meet;
   const host = parseAddr(p.addr).host;
+  // Functions are not spread by the cluster: copy them, as redis-cli does.
+  const libs = await meet.conn!.send(['FUNCTION', 'LIST']);
+  if (Array.isArray(libs) && libs.length > 0) {
+    log(`Copying ${libs.length} function librar${libs.length === 1 ? 'y' : 'ies'} from ${meet.addr} (FUNCTION DUMP, FUNCTION RESTORE)...`);
+    const payload = await meet.conn!.callBuf('FUNCTION', 'DUMP');
+    const r = await p.conn.send(['FUNCTION', 'RESTORE', payload as Buffer]);
+    if (r instanceof Error) throw new AdminError(`${p.addr} refused FUNCTION RESTORE of the ${libs.length} function libraries of ${meet.addr}: ${r.message}; nothing was changed in the cluster. Fix the node's functions (FUNCTION FLUSH on it if they are stale) and run add-node again`);
+  }
   log(`Sending CLUSTER MEET ${ip} ${meet.port} ${busPort} to ${p.addr}...`);
   await p.conn.call('CLUSTER', 'MEET', ip, meet.port, busPort);
 

@@ -60,6 +60,8 @@ for (const { kind, start } of KINDS) {
     it('add-node joins an empty node as a primary without slots that every node knows', async () => {
       const p = primaryPort;
       const id = redisCli(p, 'CLUSTER', 'MYID');
+      // Function libraries are not spread by the cluster bus: add-node copies them (Redis only: Shardis has none).
+      if (kind === 'redis') redisCli(c.ports[1]!, 'FUNCTION', 'LOAD', "#!lua name=addnodelib\nredis.register_function('addnodef', function() return 1 end)");
       // The existing node by host name: MEET gets its IP from its CLUSTER NODES.
       const { code, json, stderr } = await cliJson<AddNodeResult>('add-node', addr(p), `localhost:${c.ports[1]}`, '--yes');
       expect(stderr).toBe('');
@@ -67,6 +69,7 @@ for (const { kind, start } of KINDS) {
       expect(json).toEqual({ added: true, node: addr(p), id, role: 'primary', replicaOf: null, knownBy: 3 });
       for (const port of c.ports) expect(lineOf(port, id)?.[2]).toBe('master');
       expect(redisCli(p, 'CLUSTER', 'NODES').split('\n')).toHaveLength(4);
+      if (kind === 'redis') expect(redisCli(p, 'FCALL', 'addnodef', '0')).toBe('1');
       expect(await missingKeys(c, keys)).toEqual([]);
       expect((await cli('check', addr(p))).code).toBe(0);
     }, 90_000);
