@@ -13,9 +13,10 @@
  * and per node (sourceMaxStallMs, targetMaxStallMs); idleMaxStallMs is the
  * longest gap over as long a period right after, with nothing to do (on a
  * shared machine, scheduling noise alone makes gaps of tens of ms), and
- * cpuMaxStallMs the most CPU time a node used between two of its PONGs
- * (from /proc/<pid>/stat, 10 ms resolution), which that noise does not
- * inflate: a node busy for 1 s of CPU before answering shows 1000.
+ * cpuMaxStallMs the most CPU time a node's event-loop thread used between
+ * two of its PONGs (from /proc/<pid>/task/<pid>/stat, 10 ms resolution),
+ * which that noise does not inflate: a node busy for 1 s of CPU before
+ * answering shows 1000.
  *
  * `chunked: false` starts the nodes with SHARDIS_MIGRATE_CHUNK_MIN=off, so
  * MIGRATE uses the one-shot DUMP/RESTORE path (the behaviour before the
@@ -55,7 +56,7 @@ export interface BigKeyStall {
   targetMaxStallMs: number;
   /** Longest PONG gap on either node over as long a period with no MIGRATE (the machine's noise floor). */
   idleMaxStallMs: number;
-  /** Most CPU time either node used between two of its PONGs (10 ms resolution): the stall without the machine's noise. */
+  /** Most CPU time either node's main thread used between two of its PONGs (10 ms resolution): the stall without the machine's noise. */
   cpuMaxStallMs: number;
 }
 
@@ -136,9 +137,12 @@ async function once(port: number, args: readonly string[]): Promise<string> {
   });
 }
 
-/** CPU time (user + system, all threads) `pid` has used, in ms (10 ms resolution). */
+/**
+ * CPU time (user + system) the main thread of `pid` (the event loop) has
+ * used, in ms (10 ms resolution); GC and I/O helper threads do not count.
+ */
 function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'latin1');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
 }
@@ -148,8 +152,8 @@ const CLOCK_TICKS = 100;
 /**
  * A PING every `every` ms (never two outstanding); the longest gap between
  * PONGs, the round trips, and the most CPU time the server process used
- * within one gap (read from /proc at each PONG): a stall measure that
- * other processes competing for the cores do not inflate.
+ * on its main thread within one gap (read from /proc at each PONG): a
+ * stall measure that other processes competing for the cores do not inflate.
  */
 async function probe(port: number, pid: number, every: number): Promise<{ stop(): Promise<{ maxGap: number; maxCpuGap: number; rtts: number[] }> }> {
   const s = await open(port);

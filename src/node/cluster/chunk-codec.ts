@@ -73,7 +73,7 @@ export interface ChunkReader {
   write(out: string[], from: number, bounds: ChunkBounds): number;
 }
 
-/** Reads `n` strings by position, each as length + bytes. */
+/** Appends strings `at(from)`, `at(from + 1)`, ... (each as length + bytes) within `b`; returns the position after the last. */
 function writeStrings(out: string[], from: number, total: number, b: ChunkBounds, at: (i: number) => string): number {
   let bytes = 0;
   let i = from;

@@ -172,8 +172,6 @@ function cacheOf(server: Server): MigrateCache {
   return c;
 }
 
-const command = respCommand;
-
 function parseLongArg(s: string): number {
   if (!/^-?(0|[1-9][0-9]*)$/.test(s)) throw NOT_INTEGER;
   const n = Number(s);
@@ -230,14 +228,17 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
   const host = args[1]!;
   const port = Number(args[2]);
   const conn = cacheOf(c.server).get(host, port);
+  // Big keys leave `found` (the one-shot batch) for `big`.
   const big: string[] = [];
-  if (found.some((f) => isBigValue(f.value))) {
-    const small = found.filter((f) => !isBigValue(f.value));
-    for (const f of found) if (isBigValue(f.value)) big.push(f.key);
-    found.length = 0;
-    found.push(...small);
+  let kept = 0;
+  for (const f of found) {
+    if (isBigValue(f.value)) big.push(f.key);
+    else found[kept++] = f;
   }
+  found.length = kept;
+
   // The big keys, one after the other, once the small ones are done (see chunked-transfer.ts).
+  let finished = false;
   let transfer: ChunkedTransfer | undefined;
   let moved = found.length > 0;
   const moveBig = (i: number, error: string | undefined): void => {
@@ -260,7 +261,6 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
     });
     transfer.start();
   };
-  let finished = false;
   c.blocked = {
     reason: 'migrate',
     cancel: () => {
@@ -281,19 +281,19 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
   let payload = '';
   let expect = 0;
   if (auth) {
-    payload += command(auth);
+    payload += respCommand(auth);
     expect++;
   }
   const selecting = conn.lastDb !== dbid;
   if (selecting) {
-    payload += command(['SELECT', String(dbid)]);
+    payload += respCommand(['SELECT', String(dbid)]);
     expect++;
     conn.lastDb = dbid;
   }
   for (const f of found) {
     const parts = [restore, f.key, String(f.ttl), serializeValue(f.value)];
     if (replace) parts.push('REPLACE');
-    payload += command(parts);
+    payload += respCommand(parts);
     expect++;
   }
 
