@@ -19,6 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import { COMMAND_SPECS } from '../router/command-table.js';
 import type { CommandSpec } from '../router/command-spec.js';
+import { routeFlags } from '../router/route.js';
 import type { Client } from './client.js';
 import { blockingDenied, handleReadyKeys, hasReadyKeys, takeDeniedReply } from './blocking.js';
 import { BLOCKED, type CommandHandler } from './command-handler.js';
@@ -54,6 +55,8 @@ export interface ResolvedCommand {
   readonly skipSlowlog: boolean;
   /** ADMIN and SKIP_MONITOR commands are not fed to MONITOR. */
   readonly skipMonitor: boolean;
+  /** The cluster router's view of the flags (`routeFlags(spec)`), so routing searches no flag list. */
+  readonly routeFlags: number;
   readonly subcommands: Map<string, ResolvedCommand> | undefined;
 }
 
@@ -74,6 +77,7 @@ function resolve(spec: CommandSpec): ResolvedCommand {
     noMulti: spec.flags.includes('no_multi'),
     skipSlowlog: spec.flags.includes('skip_slowlog'),
     skipMonitor: spec.flags.includes('admin') || spec.flags.includes('skip_monitor'),
+    routeFlags: routeFlags(spec),
     subcommands,
   };
 }
@@ -138,7 +142,7 @@ function runCommand(c: Client, args: string[]): void {
     reject(c, cmd, new RespError('ERR Command not allowed inside a transaction'));
     return;
   }
-  const routing = server.cluster?.route(c, cmd.spec, args);
+  const routing = server.cluster?.route(c, cmd.spec, args, cmd.routeFlags);
   if (routing !== undefined && routing !== null) {
     if (c.multi !== null && cmd.spec.name === 'exec') server.discardTransaction(c);
     reject(c, cmd, routing);

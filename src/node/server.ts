@@ -25,7 +25,8 @@ import { WatchRegistry } from './watch.js';
 /** Cluster-mode routing, installed by the cluster subsystem. */
 export interface ClusterRouting {
   /** Returns the error to send instead of running the command, or null to run it here. */
-  route(c: Client, spec: CommandSpec, args: string[]): RespError | null;
+  /** `routeFlags` is the router's `routeFlags(spec)`, when the caller keeps it. */
+  route(c: Client, spec: CommandSpec, args: string[], routeFlags?: number): RespError | null;
   /** Opens the cluster bus once the client port is bound. */
   start?(): Promise<void>;
   /** Saves the cluster config and closes the bus. */

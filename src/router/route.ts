@@ -70,6 +70,38 @@ export interface RouteContext {
 export interface RoutedCommand {
   readonly spec: CommandSpec;
   readonly args: readonly string[];
+  /** `routeFlags(spec)`, if the caller has it at hand. */
+  readonly flags?: number;
+}
+
+/**
+ * What routing needs from a spec's flags, as bits, so that the per-command
+ * path tests bits instead of searching `spec.flags` (the dispatcher computes
+ * them once per command at startup; `routeFlags` memoizes for the others).
+ */
+export const ROUTE_HAS_KEYS = 1;
+export const ROUTE_WRITE = 2;
+/** Keys are shard channels: never looked up in the keyspace. */
+export const ROUTE_PUBSUB = 4;
+/** Runs on an importing slot without ASKING (RESTORE-ASKING). */
+export const ROUTE_ASKING = 8;
+export const ROUTE_MIGRATE = 16;
+
+const FLAGS_MEMO = new WeakMap<CommandSpec, number>();
+
+/** The ROUTE_* bits of `spec`. */
+export function routeFlags(spec: CommandSpec): number {
+  let f = FLAGS_MEMO.get(spec);
+  if (f === undefined) {
+    f =
+      (spec.keys !== undefined || spec.getKeys !== undefined ? ROUTE_HAS_KEYS : 0) |
+      (spec.flags.includes('write') ? ROUTE_WRITE : 0) |
+      (spec.flags.includes('pubsub') ? ROUTE_PUBSUB : 0) |
+      (spec.flags.includes('asking') ? ROUTE_ASKING : 0) |
+      (spec.name === 'migrate' ? ROUTE_MIGRATE : 0);
+    FLAGS_MEMO.set(spec, f);
+  }
+  return f;
 }
 
 export const LOCAL: RouteDecision = Object.freeze({ kind: 'local' });
@@ -117,8 +149,7 @@ function addKey(scan: Scan, ctx: RouteContext, key: string, shard: boolean): voi
   else scan.existing++;
 }
 
-function scanCommand(scan: Scan, ctx: RouteContext, spec: CommandSpec, args: readonly string[]): void {
-  const shard = spec.flags.includes('pubsub');
+function scanCommand(scan: Scan, ctx: RouteContext, spec: CommandSpec, args: readonly string[], shard: boolean): void {
   if (spec.getKeys) {
     const idx = spec.getKeys(args);
     for (let i = 0; i < idx.length && scan.verdict === undefined; i++) addKey(scan, ctx, args[idx[i]!]!, shard);
@@ -132,7 +163,8 @@ function scanCommand(scan: Scan, ctx: RouteContext, spec: CommandSpec, args: rea
   }
 }
 
-function decide(scan: Scan, ctx: RouteContext, isWrite: boolean, isMigrate: boolean, askingCmd: boolean): RouteDecision {
+function decide(scan: Scan, ctx: RouteContext, flags: number): RouteDecision {
+  const isWrite = (flags & ROUTE_WRITE) !== 0;
   if (scan.verdict !== undefined) return scan.verdict;
   if (scan.firstKey === undefined) return LOCAL;
   const st = scan.state!;
@@ -140,11 +172,11 @@ function decide(scan: Scan, ctx: RouteContext, isWrite: boolean, isMigrate: bool
     if (!ctx.allowReadsWhenDown) return DOWN_STATE;
     if (isWrite) return DOWN_READONLY;
   }
-  if ((scan.migrating || scan.importing) && isMigrate) return LOCAL;
+  if ((scan.migrating || scan.importing) && flags & ROUTE_MIGRATE) return LOCAL;
   if (scan.migrating && scan.missing > 0) {
     return scan.existing > 0 ? TRY_AGAIN : { kind: 'ask', slot: scan.slot, node: st.migratingTo! };
   }
-  if (scan.importing && (ctx.asking || askingCmd)) {
+  if (scan.importing && (ctx.asking || flags & ROUTE_ASKING)) {
     return scan.multipleKeys && scan.missing > 0 ? TRY_AGAIN : LOCAL;
   }
   if (ctx.readonly && !isWrite && ctx.myMaster !== null && ctx.myMaster === st.owner) return LOCAL;
@@ -185,13 +217,14 @@ function newScan(): Scan {
 
 /**
  * Routes one command (see the module comment for the order of checks).
- * Commands without key arguments are always local.
+ * Commands without key arguments are always local. `flags` is
+ * `routeFlags(spec)`, passed by callers that keep it.
  */
-export function routeCommand(ctx: RouteContext, spec: CommandSpec, args: readonly string[]): RouteDecision {
-  if (!spec.keys && !spec.getKeys) return LOCAL;
+export function routeCommand(ctx: RouteContext, spec: CommandSpec, args: readonly string[], flags: number = routeFlags(spec)): RouteDecision {
+  if ((flags & ROUTE_HAS_KEYS) === 0) return LOCAL;
   const scan = newScan();
-  scanCommand(scan, ctx, spec, args);
-  return decide(scan, ctx, spec.flags.includes('write'), spec.name === 'migrate', spec.flags.includes('asking'));
+  scanCommand(scan, ctx, spec, args, (flags & ROUTE_PUBSUB) !== 0);
+  return decide(scan, ctx, flags);
 }
 
 /**
@@ -201,11 +234,12 @@ export function routeCommand(ctx: RouteContext, spec: CommandSpec, args: readonl
  */
 export function routeTransaction(ctx: RouteContext, queued: readonly RoutedCommand[]): RouteDecision {
   const scan = newScan();
-  let isWrite = false;
+  let write = 0;
   for (const q of queued) {
-    if (q.spec.flags.includes('write')) isWrite = true;
-    scanCommand(scan, ctx, q.spec, q.args);
+    const f = q.flags ?? routeFlags(q.spec);
+    write |= f & ROUTE_WRITE;
+    scanCommand(scan, ctx, q.spec, q.args, (f & ROUTE_PUBSUB) !== 0);
     if (scan.verdict !== undefined) break;
   }
-  return decide(scan, ctx, isWrite, false, false);
+  return decide(scan, ctx, write);
 }

@@ -80,9 +80,20 @@ export function parseSlotRanges(text: string): number[] {
   return out;
 }
 
-/** One owner (or null) per slot. */
+/**
+ * One owner (or null) per slot, with per-owner slot counts kept up to date
+ * on every change, so "how many slots does X serve" and "are all slots
+ * assigned" cost O(1) instead of a pass over the 16384 slots (the cluster
+ * cron asks the latter ten times a second). `version` increases on every
+ * change that alters an entry, so callers can cache values derived from the
+ * table (a node's slot bitmap for heartbeats) and recompute them only when
+ * it moved.
+ */
 export class SlotMap<T> {
   readonly #owners: (T | null)[] = new Array<T | null>(SLOT_COUNT).fill(null);
+  readonly #counts = new Map<T, number>();
+  #assigned = 0;
+  #version = 0;
 
   /** Owner of `slot`, or null if unassigned. */
   get(slot: number): T | null {
@@ -91,24 +102,51 @@ export class SlotMap<T> {
 
   /** Assigns `slot` to `owner` (null unassigns). */
   set(slot: number, owner: T | null): void {
+    const cur = this.#owners[slot]!;
+    if (cur === owner) return;
     this.#owners[slot] = owner;
+    this.#version++;
+    if (cur !== null) {
+      const n = this.#counts.get(cur)! - 1;
+      if (n === 0) this.#counts.delete(cur);
+      else this.#counts.set(cur, n);
+      this.#assigned--;
+    }
+    if (owner !== null) {
+      this.#counts.set(owner, (this.#counts.get(owner) ?? 0) + 1);
+      this.#assigned++;
+    }
   }
 
   /** Assigns every slot of `range` to `owner`. */
   setRange(range: SlotRange, owner: T | null): void {
-    for (let s = range.start; s <= range.end; s++) this.#owners[s] = owner;
+    for (let s = range.start; s <= range.end; s++) this.set(s, owner);
   }
 
   /** Number of slots with an owner. */
   assignedCount(): number {
-    let n = 0;
-    for (let s = 0; s < SLOT_COUNT; s++) if (this.#owners[s] !== null) n++;
-    return n;
+    return this.#assigned;
+  }
+
+  /** Number of slots `owner` serves. */
+  countOf(owner: T): number {
+    return this.#counts.get(owner) ?? 0;
+  }
+
+  /** Owners serving at least one slot, each once. */
+  owners(): IterableIterator<T> {
+    return this.#counts.keys();
+  }
+
+  /** Increases whenever some slot changes owner. */
+  get version(): number {
+    return this.#version;
   }
 
   /** Slots owned by `owner`, ascending. */
   slotsOf(owner: T): number[] {
     const out: number[] = [];
+    if (!this.#counts.has(owner)) return out;
     for (let s = 0; s < SLOT_COUNT; s++) if (this.#owners[s] === owner) out.push(s);
     return out;
   }
@@ -129,6 +167,7 @@ export class SlotMap<T> {
 
   /** Replaces every occurrence of `from` (e.g. a forgotten node) with `to`. */
   replaceOwner(from: T, to: T | null): void {
-    for (let s = 0; s < SLOT_COUNT; s++) if (this.#owners[s] === from) this.#owners[s] = to;
+    if (!this.#counts.has(from)) return;
+    for (let s = 0; s < SLOT_COUNT; s++) if (this.#owners[s] === from) this.set(s, to);
   }
 }

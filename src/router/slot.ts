@@ -33,15 +33,31 @@ function crc16Bytes(b: Uint8Array, start: number, end: number): number {
   return crc;
 }
 
+/**
+ * The last string key hashed and its slot. A command's key is hashed by the
+ * router and again by the keyspace (and a client often repeats a key), so a
+ * one-entry memo turns the repeats into one string comparison.
+ */
+let lastKey = '';
+let lastSlot = keySlotOfString('');
+
+function keySlotOfString(key: string): number {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) return crc16String(key, open + 1, close) & 0x3fff;
+  }
+  return crc16String(key, 0, key.length) & 0x3fff;
+}
+
 /** Hash slot of a key given as a latin1 string or as raw bytes. */
 export function keySlot(key: string | Uint8Array): number {
   if (typeof key === 'string') {
-    const open = key.indexOf('{');
-    if (open >= 0) {
-      const close = key.indexOf('}', open + 1);
-      if (close > open + 1) return crc16String(key, open + 1, close) & 0x3fff;
-    }
-    return crc16String(key, 0, key.length) & 0x3fff;
+    if (key === lastKey) return lastSlot;
+    const slot = keySlotOfString(key);
+    lastKey = key;
+    lastSlot = slot;
+    return slot;
   }
   const open = key.indexOf(0x7b);
   if (open >= 0) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { CommandSpec } from '../../src/router/command-spec.js';
 import { lookupCommand, getKeys } from '../../src/router/command-table.js';
-import { routeCommand, routeTransaction, type RouteContext, type RouteDecision, type SlotState } from '../../src/router/route.js';
+import { ROUTE_ASKING, ROUTE_HAS_KEYS, ROUTE_MIGRATE, ROUTE_PUBSUB, ROUTE_WRITE, routeCommand, routeFlags, routeTransaction, type RouteContext, type RouteDecision, type SlotState } from '../../src/router/route.js';
 import { keySlot } from '../../src/router/slot.js';
 
 const ME = 'a'.repeat(40);
@@ -130,6 +130,17 @@ describe('routeCommand', () => {
     };
     expect(routeCommand(ctxOf(w), spec('mget'), ['MGET', '{t1}a', '{t2}a'])).toEqual({ kind: 'cross-slot' });
     expect(routeCommand(ctxOf(w), spec('get'), ['GET', '{t1}a'])).toEqual({ kind: 'moved', slot: keySlot('t1'), node: NODES[1] });
+  });
+
+  it('routeFlags reads key positions and the write, pubsub, asking and migrate flags from the spec', () => {
+    expect(routeFlags(spec('get'))).toBe(ROUTE_HAS_KEYS);
+    expect(routeFlags(spec('set'))).toBe(ROUTE_HAS_KEYS | ROUTE_WRITE);
+    expect(routeFlags(spec('ping'))).toBe(0);
+    expect(routeFlags(spec('publish')) & (ROUTE_HAS_KEYS | ROUTE_PUBSUB)).toBe(ROUTE_PUBSUB);
+    expect(routeFlags(spec('restore-asking')) & ROUTE_ASKING).toBe(ROUTE_ASKING);
+    expect(routeFlags(spec('migrate')) & (ROUTE_HAS_KEYS | ROUTE_MIGRATE)).toBe(ROUTE_HAS_KEYS | ROUTE_MIGRATE);
+    // The same bits however often asked (memoized per spec).
+    expect(routeFlags(spec('set'))).toBe(routeFlags(spec('set')));
   });
 
   it('routeCommand serves keyless commands locally even when the cluster is down', () => {

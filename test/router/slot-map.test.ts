@@ -90,8 +90,37 @@ describe('SlotMap', () => {
         for (const r of map.ownerRanges()) fromRanges.fill(r.owner, r.start, r.end + 1);
         expect(fromRanges).toEqual(model);
         expect(map.assignedCount()).toBe(model.filter((o) => o !== null).length);
+        // The incremental per-owner counts agree with a full pass.
+        for (let n = 0; n < 6; n++) expect(map.countOf(`n${n}`)).toBe(model.filter((o) => o === `n${n}`).length);
+        expect(new Set(map.owners())).toEqual(new Set(model.filter((o) => o !== null)));
       }),
       { numRuns: 60 },
     );
   }, 120_000);
+
+  it('SlotMap replaceOwner moves the counts with the slots and leaves others untouched', () => {
+    const map = new SlotMap<string>();
+    map.setRange({ start: 0, end: 99 }, 'a');
+    map.setRange({ start: 100, end: 149 }, 'b');
+    map.replaceOwner('a', 'b');
+    expect(map.countOf('a')).toBe(0);
+    expect(map.countOf('b')).toBe(150);
+    map.replaceOwner('b', null);
+    expect(map.assignedCount()).toBe(0);
+    expect([...map.owners()]).toEqual([]);
+  });
+
+  it('SlotMap version moves on a change of owner only', () => {
+    const map = new SlotMap<string>();
+    const v0 = map.version;
+    map.set(7, null);
+    expect(map.version).toBe(v0);
+    map.set(7, 'a');
+    const v1 = map.version;
+    expect(v1).toBeGreaterThan(v0);
+    map.set(7, 'a');
+    expect(map.version).toBe(v1);
+    map.set(7, 'b');
+    expect(map.version).toBeGreaterThan(v1);
+  });
 });

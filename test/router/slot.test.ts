@@ -55,6 +55,20 @@ describe('keySlot', () => {
     );
   }, 120_000);
 
+  it('keySlot answers a key repeated or interleaved with other keys as the model does (one-entry memo)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 20 }), fc.array(keyArb, { minLength: 4, maxLength: 4 }), (picks, keys) => {
+        for (const i of picks) {
+          // A fresh string object with the same content, as the parser makes per command.
+          const k = keys[i]!.split('').join('');
+          expect(keySlot(k)).toBe(modelSlot(k));
+          expect(keySlot(Buffer.from(k, 'latin1'))).toBe(modelSlot(k));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  }, 120_000);
+
   it('keySlot gives keys sharing a non-empty hash tag the same slot', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 8 }).filter((t) => !t.includes('}') && !t.includes('{')), fc.string({ maxLength: 6 }).filter((s) => !s.includes('{')), fc.string({ maxLength: 6 }), (tag, pre, post) => {

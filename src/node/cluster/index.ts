@@ -27,7 +27,8 @@ import { createServer, connect, type Server as NetServer, type Socket } from 'no
 import { isAbsolute, join } from 'node:path';
 import type { CommandSpec } from '../../router/command-spec.js';
 import { lookupCommand } from '../../router/command-table.js';
-import { routeCommand, routeTransaction, type RouteContext, type RouteDecision, type RoutedCommand, type SlotState } from '../../router/route.js';
+import { LOCAL, ROUTE_HAS_KEYS, routeCommand, routeFlags, routeTransaction, type RouteContext, type RouteDecision, type RoutedCommand, type SlotState } from '../../router/route.js';
+import type { SlotMap } from '../../router/slot-map.js';
 import { SLOT_COUNT } from '../../router/slot.js';
 import type { Client } from '../client.js';
 import { AskError, ClusterDownError, CrossSlotError, MovedError, RespError, TryAgainError } from '../errors.js';
@@ -109,6 +110,8 @@ export class Cluster {
   #savePromise: Promise<void> = Promise.resolve();
   #savedEpochs = '';
   #ctx: MutableRouteContext;
+  /** Packed slot bitmaps per node, with the slot-table version they were made at. */
+  readonly #packed = new Map<ClusterNode, { map: SlotMap<ClusterNode>; version: number; bits: Uint8Array }>();
   #slotState = { owner: null as string | null, migratingTo: null as string | null, importingFrom: null as string | null };
   /** Extra hooks (MIGRATE's connection cache) to close on shutdown. */
   readonly closeHooks: (() => void)[] = [];
@@ -254,7 +257,7 @@ export class Cluster {
     this.scheduleSave();
     this.updateState();
     const me = this.myself;
-    const sig = `${this.state.currentEpoch}/${me.configEpoch}/${me.flags}/${me.master?.id ?? ''}/${this.state.slots.slotsOf(me).length}/${this.state.nodes.size}`;
+    const sig = `${this.state.currentEpoch}/${me.configEpoch}/${me.flags}/${me.master?.id ?? ''}/${this.state.slots.countOf(me)}/${this.state.nodes.size}`;
     if (sig !== this.#broadcastSig) {
       this.#broadcastSig = sig;
       this.scheduleBroadcast();
@@ -274,11 +277,15 @@ export class Cluster {
   updateState(): void {
     let ok = true;
     if (this.server.config.getBool('cluster-require-full-coverage')) {
-      for (let s = 0; s < SLOT_COUNT; s++) {
-        const o = this.state.slots.get(s);
-        if (o === null || o.failed) {
-          ok = false;
-          break;
+      // O(masters), from the slot table's incremental counts: this runs every cron tick.
+      const slots = this.state.slots;
+      if (slots.assignedCount() !== SLOT_COUNT) ok = false;
+      else {
+        for (const o of slots.owners()) {
+          if (o.failed) {
+            ok = false;
+            break;
+          }
         }
       }
     }
@@ -316,34 +323,45 @@ export class Cluster {
     return ctx;
   }
 
-  /** The dispatcher's hook: the error to send instead of running the command, or null. */
-  route(c: Client, spec: CommandSpec, args: string[]): RespError | null {
-    if (spec.name === 'select') {
-      const id = Number(args[1]);
-      if (/^-?\d+$/.test(args[1]!) && id !== 0) return SELECT_NOT_ALLOWED;
-      return null;
-    }
-    const isExec = spec.name === 'exec';
-    if (!isExec && spec.keys === undefined && spec.getKeys === undefined) return null;
-    const ctx = this.#ctx;
-    ctx.myId = this.myself.id;
-    ctx.myMaster = this.myself.isReplica ? (this.myself.master?.id ?? null) : null;
-    ctx.clusterOk = this.ok;
-    ctx.allowReadsWhenDown = this.server.config.getBool('cluster-allow-reads-when-down');
-    ctx.asking = c.asking;
-    ctx.readonly = c.readonlyMode;
+  /**
+   * The dispatcher's hook: the error to send instead of running the command,
+   * or null. `flags` is `routeFlags(spec)`, which the dispatcher computed
+   * once per command at startup. Runs for every command, so a command
+   * without keys costs a bit test and a keyed one a slot lookup; nothing is
+   * allocated unless the command is refused.
+   */
+  route(c: Client, spec: CommandSpec, args: string[], flags: number = routeFlags(spec)): RespError | null {
     let d: RouteDecision;
-    if (isExec) {
-      if (c.multi === null) return null;
+    if ((flags & ROUTE_HAS_KEYS) === 0) {
+      if (spec.name === 'select') {
+        const id = Number(args[1]);
+        if (/^-?\d+$/.test(args[1]!) && id !== 0) return SELECT_NOT_ALLOWED;
+        return null;
+      }
+      if (spec.name !== 'exec' || c.multi === null) return null;
       const queued: RoutedCommand[] = [];
       for (const q of c.multi) {
         const s = resolveSpec(q.args);
         if (s) queued.push({ spec: s, args: q.args });
       }
-      d = routeTransaction(ctx, queued);
-    } else d = routeCommand(ctx, spec, args);
+      d = routeTransaction(this.#fillContext(c), queued);
+    } else d = routeCommand(this.#fillContext(c), spec, args, flags);
     // A write to a key in chunked MIGRATE from here: -TRYAGAIN (./chunked-transfer.ts).
-    return this.render(d) ?? transferLockError(c, spec, args);
+    return d === LOCAL ? transferLockError(c, spec, args) : this.render(d);
+  }
+
+  /** The routing context for one decision about client `c`'s command. */
+  #fillContext(c: Client): MutableRouteContext {
+    const ctx = this.#ctx;
+    const me = this.state.myself;
+    ctx.myId = me.id;
+    ctx.myMaster = me.isReplica ? (me.master?.id ?? null) : null;
+    ctx.clusterOk = this.ok;
+    // Only consulted while the cluster is down: no config lookup per command otherwise.
+    ctx.allowReadsWhenDown = !this.ok && this.server.config.getBool('cluster-allow-reads-when-down');
+    ctx.asking = c.asking;
+    ctx.readonly = c.readonlyMode;
+    return ctx;
   }
 
   /** Turns a routing decision into the error Redis would send (null for local). */
@@ -393,6 +411,7 @@ export class Cluster {
   }
 
   #dropNode(n: ClusterNode): void {
+    this.#packed.delete(n);
     this.links.get(n)?.close();
     this.links.delete(n);
     for (const l of this.inbound) if (l.node === n) l.node = undefined;
@@ -501,6 +520,20 @@ export class Cluster {
     else if (link.node && this.links.get(link.node) === link) this.links.delete(link.node);
   }
 
+  /**
+   * `n`'s slots as the bus bitmap, recomputed only when the slot table
+   * changed since the last call for `n` (heartbeats go out several times a
+   * second and the table rarely changes). The result is shared: read only.
+   */
+  #packedSlotsOf(n: ClusterNode): Uint8Array {
+    const slots = this.state.slots;
+    const hit = this.#packed.get(n);
+    if (hit !== undefined && hit.map === slots && hit.version === slots.version) return hit.bits;
+    const bits = packSlots(slotBitmapOf(this.state, n));
+    this.#packed.set(n, { map: slots, version: slots.version, bits });
+    return bits;
+  }
+
   #heartbeat(type: typeof MSG.ping | typeof MSG.pong | typeof MSG.meet): Heartbeat {
     const me = this.myself;
     const gossip: GossipEntry[] = [];
@@ -522,7 +555,7 @@ export class Cluster {
       ip: this.server.config.getString('cluster-announce-ip'),
       hostname: me.hostname,
       masterId: me.isReplica && me.master ? me.master.id : null,
-      slots: packSlots(slotBitmapOf(this.state, me.isReplica && me.master ? me.master : me)),
+      slots: this.#packedSlotsOf(me.isReplica && me.master ? me.master : me),
       gossip,
       extensions: [],
     };
@@ -640,7 +673,7 @@ export class Cluster {
       if (!sender.isReplica || (master && sender.master !== master)) {
         sender.flags = (sender.flags & ~NODE_FLAGS.master) | NODE_FLAGS.slave;
         if (master) sender.master = master;
-        for (let s = 0; s < SLOT_COUNT; s++) if (this.state.slots.get(s) === sender) this.state.slots.set(s, null);
+        this.state.slots.replaceOwner(sender, null);
         changed = true;
       }
     }
@@ -696,6 +729,9 @@ export class Cluster {
    * Returns true if the slot table changed.
    */
   #updateSlotsFrom(sender: ClusterNode, senderEpoch: number, bits: Uint8Array): boolean {
+    // The usual heartbeat claims exactly the slots the sender already has
+    // here: nothing to do, and no pass over the 16384 slots.
+    if (bytesEqual(bits, this.#packedSlotsOf(sender))) return false;
     const me = this.myself;
     let changed = false;
     let lostToSender = false;
@@ -717,7 +753,7 @@ export class Cluster {
     }
     if (!changed) return false;
     const myMaster = me.isReplica ? me.master : me;
-    if (lostToSender && me.isMaster && this.state.slots.slotsOf(me).length === 0 && this.server.config.getBool('cluster-allow-replica-migration')) {
+    if (lostToSender && me.isMaster && this.state.slots.countOf(me) === 0 && this.server.config.getBool('cluster-allow-replica-migration')) {
       this.server.log('notice', `Configuration change detected. Reconfiguring myself as a replica of ${sender.id}`);
       this.setMaster(sender);
     } else if (myMaster === me) {
@@ -788,6 +824,12 @@ function resolveSpec(args: readonly string[]): CommandSpec | undefined {
   const spec = lookupCommand(args[0]!);
   if (spec?.subcommands && args.length > 1) return lookupCommand(`${spec.name}|${args[1]!.toLowerCase()}`) ?? spec;
   return spec;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function stripV6(addr: string): string {
