@@ -1,0 +1,95 @@
+/**
+ * The element codec of the chunked MIGRATE (src/node/cluster/chunk-codec.ts):
+ * a value cut into chunks under any bounds and assembled again equals the
+ * original (same DUMP payload), chunks end on whole elements, and malformed
+ * chunks are refused.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChunkAssembler, chunkReaderFor, decodeChunk } from '../../../src/node/cluster/chunk-codec.js';
+import { DUMP_TAGS, serializeValue } from '../../../src/node/dump.js';
+import { HashValue } from '../../../src/node/types/hash.js';
+import { ListValue } from '../../../src/node/types/list.js';
+import { SetValue } from '../../../src/node/types/set.js';
+import { ZSetValue } from '../../../src/node/types/zset.js';
+import type { Value } from '../../../src/node/values.js';
+
+/** Cuts `v` into chunks under the bounds and assembles them; returns the rebuilt value and the chunk count. */
+function roundTrip(v: Value, maxElements: number, maxBytes: number): { value: Value | undefined; chunks: number } {
+  const reader = chunkReaderFor(v);
+  let assembler: ChunkAssembler | undefined;
+  let pos = 0;
+  let chunks = 0;
+  while (pos < reader.total) {
+    const parts: string[] = [];
+    const next = reader.write(parts, pos, { maxElements, maxBytes, deadline: Infinity });
+    expect(next).toBeGreaterThan(pos);
+    pos = next;
+    chunks++;
+    const chunk = decodeChunk(reader.tag, parts.join(''));
+    expect(chunk).toBeDefined();
+    if (reader.tag === DUMP_TAGS.hash) expect(chunk!.items.length % 2).toBe(0);
+    assembler ??= new ChunkAssembler(reader.tag, chunk!.flags);
+    expect(assembler.apply(chunk!, 0, Infinity)).toBe(chunk!.items.length);
+  }
+  return { value: assembler?.finish(), chunks };
+}
+
+const BIG_HASH = { maxEntries: 4, maxValue: 64 };
+const field = fc.string({ unit: 'binary-ascii', maxLength: 12 });
+
+describe('chunk codec', () => {
+  it('chunkReaderFor and ChunkAssembler rebuild any hash, sorted set, list and set under any chunk bounds', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(field, { minLength: 5, maxLength: 60 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 80 }),
+        (names, maxElements, maxBytes) => {
+          const values: Value[] = [
+            HashValue.fromPairs(names.flatMap((n, i) => [n, `v${i}`.repeat(i % 3)]), BIG_HASH),
+            ZSetValue.from(names, names.map((_, i) => (i % 4) - 1.5), { maxEntries: 2, maxValue: 64 }),
+            ListValue.from(names),
+            SetValue.from(names, { maxIntsetEntries: 512 }),
+            SetValue.from(names.map((_, i) => String(i * 7 - 20)), { maxIntsetEntries: 512 }),
+          ];
+          for (const v of values) {
+            const { value } = roundTrip(v, maxElements, maxBytes);
+            expect(value).toBeDefined();
+            expect(serializeValue(value!)).toBe(serializeValue(v));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('chunkReaderFor cuts a string into byte ranges of at most maxBytes', () => {
+    const s = 'abcdefghij'.repeat(100);
+    const { value, chunks } = roundTrip(s, 1, 64);
+    expect(value).toBe(s);
+    expect(chunks).toBe(Math.ceil(1000 / 64));
+  });
+
+  it('chunkReaderFor ends a chunk at maxElements elements (hash pairs) when bytes allow', () => {
+    const h = HashValue.fromPairs(Array.from({ length: 40 }, (_, i) => `f${i}`), BIG_HASH);
+    expect(roundTrip(h, 3, 1 << 20).chunks).toBe(7);
+  });
+
+  it('decodeChunk refuses truncated elements, NaN scores, odd hash strings and unknown tags', () => {
+    const u32 = (n: number): string => String.fromCharCode(0, 0, 0, n);
+    expect(decodeChunk(DUMP_TAGS.list, '\x00' + u32(5) + 'abc')).toBeUndefined();
+    expect(decodeChunk(DUMP_TAGS.hash, '\x00' + u32(1) + 'a')).toBeUndefined();
+    expect(decodeChunk(DUMP_TAGS.zset, '\x00' + u32(1) + 'a' + '\x00\x00\x00\x00\x00\x00\xf8\x7f')).toBeUndefined();
+    expect(decodeChunk(9, '\x00')).toBeUndefined();
+    expect(decodeChunk(DUMP_TAGS.list, '')).toBeUndefined();
+    expect(decodeChunk(DUMP_TAGS.list, '\x00' + u32(1) + 'a')).toEqual({ flags: 0, items: ['a'], scores: null });
+  });
+
+  it('ChunkAssembler refuses a member repeated across chunks and an empty result', () => {
+    const a = new ChunkAssembler(DUMP_TAGS.set, 0);
+    expect(a.apply({ flags: 0, items: ['x', 'y'], scores: null }, 0, Infinity)).toBe(2);
+    expect(a.apply({ flags: 0, items: ['y'], scores: null }, 0, Infinity)).toBe(-1);
+    expect(new ChunkAssembler(DUMP_TAGS.zset, 0).finish()).toBeUndefined();
+  });
+});
