@@ -50,8 +50,16 @@ function leastReplicated(view: ClusterView, not: AdminNode, extra: Map<AdminNode
 
 /** Checks that `ref` (id, id prefix or host:port) can be removed; throws an AdminError naming the node and the fix. */
 export function planDelNode(view: ClusterView, ref: string): DelNodePlan {
-  const node = findNode(view, ref);
   const seed = view.seed;
+  let node: AdminNode;
+  try {
+    node = findNode(view, ref);
+  } catch (err) {
+    // A run cut short after some FORGETs: the seed forgot it, others did not.
+    const still = view.nodes.filter((n) => n.lines?.some((l) => !l.flags.includes('myself') && (l.addr === ref || (ref.length >= 4 && l.id.startsWith(ref)))));
+    if (still.length > 0) throw new AdminError(`${seed} has forgotten '${ref}' already, but ${still.map((n) => n.addr).join(', ')} still know${still.length === 1 ? 's' : ''} it; finish the removal from there: shardis del-node ${still[0]!.addr} ${ref}`);
+    throw err;
+  }
   const others = view.nodes.filter((n) => n !== node);
   if (others.length === 0) throw new AdminError(`${label(node)} is the only node of its cluster; there is nothing to remove it from`);
   const seedNode = others.find((n) => n.addr === seed && n.conn) ?? others.find((n) => n.conn);

@@ -118,8 +118,15 @@ for (const { kind, start } of KINDS) {
       expect((await cli('check', seed)).code).toBe(0);
     }, 60_000);
 
-    it('del-node removes a replica and names a node that is no longer in the cluster', async () => {
-      const r = await cli('del-node', seed, repId, '--yes');
+    it('del-node removes a replica, also after a run cut short, and names a node that is no longer in the cluster', async () => {
+      // As if a run had been killed after its first FORGET: the seed forgot the node, the others did not.
+      redisCli(c.ports[0]!, 'CLUSTER', 'FORGET', repId);
+      const cut = await cli('del-node', seed, repId, '--yes');
+      expect(cut.code).toBe(1);
+      expect(cut.stderr).toContain(`${seed} has forgotten '${repId}' already, but `);
+      const printed = /finish the removal from there: (shardis del-node \S+ \S+)/.exec(cut.stderr)![1]!;
+      expect(printed).not.toContain(seed);
+      const r = await cli(...printed.split(' ').slice(1), '--yes');
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(`[OK] ${addr(rep)} (${repId.slice(0, 8)}) removed: 3 nodes forgot it; it was reset (CLUSTER RESET SOFT) and is still running: shut it down if it is not to be reused.\n`);
       for (const p of c.ports) expect(nodeLines(p).some((f) => f[0] === repId)).toBe(false);
