@@ -549,6 +549,12 @@ describe.runIf(redisAvailable())('slot migration under traffic on a Shardis clus
     await runCase(cluster, fill, [new MigrateCmd(0, 0, 1, 2, { kind: 'kill', commands: 4 }, [])], 'fix');
   }, 60_000);
 
+  it('migrate killed before the third primary heard of the new owner leaves all nodes agreeing after fix or a rerun', async () => {
+    // An empty slot: IMPORTING, MIGRATING, GETKEYSINSLOT, SETSLOT NODE on the target and the source; the kill comes before the third.
+    await runCase(cluster, [], [new MigrateCmd(9000, 0, 1, 1, { kind: 'kill', commands: 5 }, [])], 'fix');
+    await runCase(cluster, [], [new MigrateCmd(9000, 1, 1, 1, { kind: 'kill', commands: 5 }, [])], 'resume');
+  }, 60_000);
+
   // Found by the property (seed -447973340, path "0": HGET {m0}h0 f2 read
   // null after an HSET that ran during a fix's migration of slot 2853). The
   // Shardis source (src/node/cluster/migrate.ts) deletes its copy once the
