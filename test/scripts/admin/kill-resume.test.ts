@@ -18,7 +18,8 @@
  *
  * The delays come from a seeded generator; the seed is printed, and
  * KILL_RESUME_SEED=<seed> replays the same rounds (same slots and delays;
- * where the kill lands still depends on the machine's speed).
+ * where the kill lands still depends on the machine's speed);
+ * KILL_RESUME_ROUNDS sets the number of Shardis rounds (12).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable } from '../../helpers/servers.js';

@@ -25,8 +25,10 @@
  * owner only; DBSIZE adds up to the model's size; every key read on its
  * owner holds the model's value; the client saw no error.
  *
- * Replaying: a failure prints fast-check's seed and path; pass them to
- * `fc.assert` in a regression test below. Client operations that run during
+ * Replaying: a failure prints fast-check's seed and path; MODEL_SEED=<seed>
+ * reruns it, MODEL_SHRINK=1 shrinks it (minutes on a live cluster) and
+ * MODEL_RUNS sets the number of runs (20). Shrunk cases are kept below as
+ * fixed command lists, each saying what it caught. Client operations that run during
  * a migration race with it on the wire, so a replay follows the same
  * commands but not necessarily the same interleaving.
  */
