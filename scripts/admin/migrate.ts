@@ -247,12 +247,13 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
       const replies = await Promise.all(batches.map((b) => src.send(['MIGRATE', ...migrateHead, 'KEYS', ...b])));
       for (let j = 0; j < replies.length; j++) {
         let r = replies[j];
-        if (r instanceof ClusterClientError && !opts.replace && /BUSYKEY/.test(r.message)) {
-          // The slot is open from source to target, so a key the source holds
-          // is served by the source: a copy on the target is invisible to
-          // clients and at most as new (a MIGRATE whose caller was killed, or
-          // a write during a MIGRATE, leaves both). Overwrite it, as
-          // redis-cli --cluster fix does.
+        if (r instanceof ClusterClientError && !opts.replace && /BUSYKEY/.test(r.message) && source.owners![s] === source.id) {
+          // The source owns the slot and migrates it to the target, so a key
+          // the source holds is served by the source: a copy on the target is
+          // invisible to clients and at most as new (a MIGRATE whose caller
+          // was killed, or a write during a MIGRATE, leaves both). Overwrite
+          // it, as redis-cli --cluster fix does. (Once the source has given
+          // the slot away, the target's copy is the one served: no REPLACE.)
           r = await src.send(['MIGRATE', ...migrateHead, 'REPLACE', 'KEYS', ...batches[j]!]);
           if (!(r instanceof ClusterClientError)) warn(`Slot ${s}: the target held keys the source still had (an interrupted MIGRATE); replaced them with the source's copies, which clients were served`);
         }
