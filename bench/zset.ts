@@ -12,21 +12,32 @@
  *  - `ZCARD zbench`: O(1), the cost of the command path alone (baseline);
  *  - `ZRANK zbench m<random>`: a rank lookup (O(log N));
  *  - `ZRANGE zbench <random> +inf BYSCORE LIMIT 0 10`: a score range from a
- *    random start (O(log N + 10)).
+ *    random start (O(log N + 10)), and the same with REV from +inf down to
+ *    a random score.
  *
  * Member i is `m` + i on 12 digits with score i. Servers alternate for
- * each round and the median of the rounds is reported. Not a test: run
+ * each round and the median of the rounds is reported. Beside requests/s
+ * the table gives each server's CPU time per request (user + system time
+ * from /proc/<pid>/stat over the round, divided by the requests): on a
+ * shared machine throughput swings with whatever else runs, while the CPU
+ * a server spends per request moves much less, so its ratio (Redis's
+ * µs / Shardis's µs) says more about the code. ZRANK minus ZCARD is the
+ * cost of the lookup itself. Not a test: run
  * `node dist/bench/zset.js [members] [connections] [requests] [rounds]`.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { startRedis, startShardis, type RunningServer } from '../test/helpers/servers.js';
 import { median } from './stats.js';
 
-const MEMBERS = Number(process.argv[2] ?? 1_000_000);
-const CONNECTIONS = Number(process.argv[3] ?? 50);
-const REQUESTS = Number(process.argv[4] ?? 100_000);
-const ROUNDS = Number(process.argv[5] ?? 3);
+// `npm run bench -- --quick` passes --quick: fewer requests, one round.
+const QUICK = process.argv.includes('--quick');
+const POSITIONAL = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const MEMBERS = Number(POSITIONAL[0] ?? 1_000_000);
+const CONNECTIONS = Number(POSITIONAL[1] ?? 50);
+const REQUESTS = Number(POSITIONAL[2] ?? (QUICK ? 20_000 : 100_000));
+const ROUNDS = Number(POSITIONAL[3] ?? (QUICK ? 1 : 3));
 const BATCH = 1000;
 const KEY = 'zbench';
 
@@ -149,6 +160,20 @@ function load(port: number, command: string[]): number {
   return Number(m[1]);
 }
 
+/** CPU time (user + system) consumed so far by process `pid`, in microseconds (Linux /proc). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (clock ticks of 10 ms).
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10_000;
+}
+
+/** Runs `load` against `s` and returns [requests/s, server CPU µs per request]. */
+function measure(s: RunningServer, command: string[]): [number, number] {
+  const c0 = cpuMicros(s.proc.pid!);
+  const rps = load(s.port, command);
+  return [rps, (cpuMicros(s.proc.pid!) - c0) / REQUESTS];
+}
 
 async function main(): Promise<void> {
   let shardis: RunningServer | undefined;
@@ -164,21 +189,32 @@ async function main(): Promise<void> {
       ['ZCARD (baseline: the command path alone)', ['ZCARD', KEY]],
       ['ZRANK random member', ['ZRANK', KEY, 'm__rand_int__']],
       ['ZRANGE BYSCORE LIMIT 0 10', ['ZRANGE', KEY, '__rand_int__', '+inf', 'BYSCORE', 'LIMIT', '0', '10']],
+      ['ZRANGE BYSCORE REV LIMIT 0 10', ['ZRANGE', KEY, '+inf', '__rand_int__', 'BYSCORE', 'REV', 'LIMIT', '0', '10']],
     ];
-    console.log(`\nredis-benchmark, ${CONNECTIONS} connections, no pipelining, ${REQUESTS} requests x ${ROUNDS} rounds, median requests/s\n`);
-    console.log('| test | Shardis | Redis 7 | ratio | target |');
-    console.log('|---|---:|---:|---:|---|');
+    console.log(`\nredis-benchmark, ${CONNECTIONS} connections, no pipelining, ${REQUESTS} requests x ${ROUNDS} rounds, median requests/s and server CPU time per request\n`);
+    console.log('| test | Shardis | Redis 7 | ratio | target | Shardis CPU/req | Redis CPU/req | CPU ratio |');
+    console.log('|---|---:|---:|---:|---|---:|---:|---:|');
     for (const [name, command] of cases) {
       const sh: number[] = [];
       const rd: number[] = [];
+      const shCpu: number[] = [];
+      const rdCpu: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
-        sh.push(load(shardis.port, command));
-        rd.push(load(redis.port, command));
+        const [a, ac] = measure(shardis, command);
+        const [b, bc] = measure(redis, command);
+        sh.push(a);
+        shCpu.push(ac);
+        rd.push(b);
+        rdCpu.push(bc);
       }
       const a = median(sh);
       const b = median(rd);
       const ratio = a / b;
-      console.log(`| ${name} | ${Math.round(a).toLocaleString('en-US')} | ${Math.round(b).toLocaleString('en-US')} | ${ratio.toFixed(2)} | >= 0.8x ${ratio >= 0.8 ? 'met' : 'MISSED'} |`);
+      const ac = median(shCpu);
+      const bc = median(rdCpu);
+      console.log(
+        `| ${name} | ${Math.round(a).toLocaleString('en-US')} | ${Math.round(b).toLocaleString('en-US')} | ${ratio.toFixed(2)} | >= 0.8x ${ratio >= 0.8 ? 'met' : 'MISSED'} | ${ac.toFixed(1)} µs | ${bc.toFixed(1)} µs | ${(bc / ac).toFixed(2)} |`,
+      );
     }
   } finally {
     await Promise.all([shardis?.stop(), redis?.stop()]);
