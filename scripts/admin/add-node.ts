@@ -14,8 +14,11 @@
  * handshake) and the new node lists every node of the cluster; then, with
  * `--replica-of`, CLUSTER REPLICATE <primary-id> on the new node and wait
  * until the other nodes see it as that primary's replica. An error reply to
- * REPLICATE (for instance from a server without replication) is reported as
- * is: the node then stays in the cluster as an empty primary.
+ * REPLICATE is reported as is: the node then stays in the cluster as an
+ * empty primary. An OK from a node whose INFO replication does not then say
+ * role:slave (a server without replication, such as Shardis today) is
+ * reported as an error too: the cluster lists it as a replica, but it holds
+ * no copy of the data.
  * Unlike redis-cli, which refuses to add a node while `--cluster check`
  * fails, open slots are only reported: joining does not touch them.
  */
@@ -45,6 +48,8 @@ export interface AddNodeResult {
   replicaOf: string | null;
   /** Reachable nodes that list the new node at the end. */
   knownBy: number;
+  /** For a replica: master_link_status from its INFO replication right after REPLICATE ('down' while the first sync runs). */
+  replicationLink: string | null;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -174,6 +179,7 @@ export async function runAddNode(view: ClusterView, p: AddNodePlan, log: (m: str
     return lagging.size === 0;
   });
 
+  let link: string | null = null;
   if (p.replicaOf) {
     const primary = p.replicaOf;
     log(`Configuring ${p.addr} as a replica of ${label(primary)}...`);
@@ -181,6 +187,14 @@ export async function runAddNode(view: ClusterView, p: AddNodePlan, log: (m: str
     if (r instanceof Error) {
       throw new AdminError(`${p.addr} joined the cluster as an empty primary, but refused CLUSTER REPLICATE ${primary.id}: ${r.message}; it is not a replica of ${label(primary)}. Remove it with shardis del-node ${view.seed} ${p.id}, or leave it as a primary`);
     }
+    // An OK is not enough: a server without replication may accept the role
+    // in the cluster table and still copy nothing. Redis sets role:slave at once.
+    const info = text(await p.conn.call('INFO', 'replication'));
+    const role = /^role:(\w+)/m.exec(info)?.[1] ?? '?';
+    if (role !== 'slave') {
+      throw new AdminError(`${p.addr} answered OK to CLUSTER REPLICATE ${primary.id} and the cluster lists it as a replica of ${label(primary)}, but it does not replicate: its INFO replication says role:${role}, so it holds no copy of that primary's data (this server does not implement replication). Remove it with shardis del-node ${view.seed} ${p.id}, or keep it knowing it is no backup`);
+    }
+    link = /^master_link_status:(\w+)/m.exec(info)?.[1] ?? null;
     const laggingReplica = new Set(reachable);
     await waitUntil(timeoutMs, () => `${p.addr} answered OK to CLUSTER REPLICATE, but ${[...laggingReplica].map((n) => n.addr).join(', ')} do not show it as a replica of ${label(primary)} after ${timeoutMs / 1000} s; run shardis check ${view.seed}`, async () => {
       for (const n of [...laggingReplica]) {
@@ -190,5 +204,5 @@ export async function runAddNode(view: ClusterView, p: AddNodePlan, log: (m: str
       return laggingReplica.size === 0;
     });
   }
-  return { added: true, node: p.addr, id: p.id, role: p.replicaOf ? 'replica' : 'primary', replicaOf: p.replicaOf?.id ?? null, knownBy: reachable.length };
+  return { added: true, node: p.addr, id: p.id, role: p.replicaOf ? 'replica' : 'primary', replicaOf: p.replicaOf?.id ?? null, knownBy: reachable.length, replicationLink: link };
 }

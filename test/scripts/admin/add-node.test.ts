@@ -1,8 +1,9 @@
 /**
  * `shardis add-node` on a 3-primary Shardis cluster and on a real Redis 7
- * cluster (OS-picked ports): joins empty nodes as primaries and as replicas,
- * and refuses, changing nothing, nodes that are known, not empty or not in
- * cluster mode.
+ * cluster (OS-picked ports): joins empty nodes as primaries and as replicas
+ * (on Shardis, which has no replication yet, the replica role is reported
+ * as not replicating), and refuses, changing nothing, nodes that are known,
+ * not empty or not in cluster mode.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, startShardis } from '../../helpers/servers.js';
@@ -66,7 +67,7 @@ for (const { kind, start } of KINDS) {
       const { code, json, stderr } = await cliJson<AddNodeResult>('add-node', addr(p), `localhost:${c.ports[1]}`, '--yes');
       expect(stderr).toBe('');
       expect(code).toBe(0);
-      expect(json).toEqual({ added: true, node: addr(p), id, role: 'primary', replicaOf: null, knownBy: 3 });
+      expect(json).toEqual({ added: true, node: addr(p), id, role: 'primary', replicaOf: null, knownBy: 3, replicationLink: null });
       for (const port of c.ports) expect(lineOf(port, id)?.[2]).toBe('master');
       expect(redisCli(p, 'CLUSTER', 'NODES').split('\n')).toHaveLength(4);
       if (kind === 'redis') expect(redisCli(p, 'FCALL', 'addnodef', '0')).toBe('1');
@@ -81,14 +82,24 @@ for (const { kind, start } of KINDS) {
       expect(r.stderr).toBe(`${addr(primaryPort)} is already a node of the cluster of ${addr(c.ports[0]!)} (id ${id.slice(0, 8)}); nothing to add. To add it afresh, remove it first with shardis del-node ${addr(c.ports[0]!)} ${id}\n`);
     });
 
-    it('add-node --replica-of makes the new node a replica of that primary in every node\'s view', async () => {
+    it('add-node --replica-of makes the new node a replica of that primary in every node\'s view, and fails when the node does not really replicate', async () => {
       const p = await emptyNode();
       const id = redisCli(p, 'CLUSTER', 'MYID');
       const primaryId = redisCli(c.ports[2]!, 'CLUSTER', 'MYID');
       const r = await cli('add-node', addr(p), addr(c.ports[0]!), '--replica-of', primaryId.slice(0, 10), '--yes');
       expect(r.stderr).toContain(`Configuring ${addr(p)} as a replica of ${addr(c.ports[2]!)}`);
-      expect(r.stdout).toBe(`[OK] ${addr(p)} (${id.slice(0, 8)}) added as a replica of ${primaryId.slice(0, 8)}; 4 nodes know it.\n`);
-      expect(r.code).toBe(0);
+      if (kind === 'redis') {
+        expect(r.stdout).toBe(`[OK] ${addr(p)} (${id.slice(0, 8)}) added as a replica of ${primaryId.slice(0, 8)}; 4 nodes know it.\n`);
+        expect(r.code).toBe(0);
+        expect(redisCli(p, 'INFO', 'replication')).toContain('role:slave');
+      } else {
+        // Shardis accepts the role but has no replication yet: no fake success.
+        expect(r.stderr).toContain(`${addr(p)} answered OK to CLUSTER REPLICATE ${primaryId} and the cluster lists it as a replica of ${addr(c.ports[2]!)} (${primaryId.slice(0, 8)}), but it does not replicate: its INFO replication says role:master`);
+        expect(r.stdout).toBe('');
+        expect(r.code).toBe(1);
+      }
+      const end = Date.now() + 20_000;
+      while (Date.now() < end && ![...c.ports, primaryPort].every((port) => lineOf(port, id)?.[3] === primaryId)) await new Promise((res) => setTimeout(res, 100));
       for (const port of [...c.ports, primaryPort]) {
         const f = lineOf(port, id)!;
         expect(f[2]).toBe('slave');
