@@ -6,7 +6,7 @@
  *
  * Each round picks a source, a target and 40-160 slots the source
  * owns, starts `node dist/scripts/shardis.js migrate --from A --to B --slots
- * ... --yes --rate N` (500 keys/s on Shardis, 100 on Redis, which moves
+ * ... --yes --rate N` (500 keys/s on Shardis, 50 on Redis, which moves
  * slots faster), kills it a random delay (0-1.5 s) after it printed
  * its plan, then either runs the same command again to completion or runs
  * `shardis fix` (every third round).
@@ -183,7 +183,7 @@ describe.runIf(redisAvailable())('shardis migrate killed with SIGKILL and finish
   it('migrate killed at a random point and run again, or fixed, leaves every key exactly once on its owner', async () => {
     const seed = SEED + 1;
     console.log(`kill-resume redis seed ${seed} (replay with KILL_RESUME_SEED=${SEED})`);
-    const midway = await killResumeLoop(c, keys, keySlot('{krtag}'), 3, seed, 1500, 100);
+    const midway = await killResumeLoop(c, keys, keySlot('{krtag}'), 3, seed, 1500, 50);
     expect(midway).toBeGreaterThanOrEqual(1);
   }, 180_000);
 });
