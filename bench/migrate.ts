@@ -14,10 +14,13 @@
  *    keys/s = KEYS / wall time of the tool's process (start to exit, so
  *    both tools pay for their own planning). Every variant gets a fresh
  *    cluster (cheaper than moving 5461 slots back, and no state carries
- *    over); the rounds alternate the variants.
+ *    over); the rounds alternate the variants. A last row gives the bound
+ *    both tools share on Redis: MIGRATE alone, issued back to back between
+ *    two standalone servers.
  * 2. Latency. While the tool runs, one ClusterClient (following MOVED and
- *    ASK) issues GETs on random loaded keys, one at a time, and records each
- *    request's latency; a GET answered with nil or an error is counted
+ *    ASK) issues GETs on random loaded keys, one at a time and at most
+ *    PROBE_RATE a second (a steady client, not a second load), and records
+ *    each request's latency; a GET answered with nil or an error is counted
  *    (it would mean a key was unreachable mid-migration).
  * 3. Big key stall. A 1M-field hash moves with one MIGRATE between two
  *    Redis servers while a PING every 2 ms on source and target records the
