@@ -112,14 +112,16 @@ const LOCKS = new WeakMap<Server, Map<string, number>>();
 let lockCount = 0;
 const LOCKED = new RespError('TRYAGAIN Key is being migrated, retry later');
 
-function lock(server: Server, key: string): void {
+/** Locks `key` against writes (cluster mode; counted, so nested locks are fine). Also used by MIGRATE's one-shot path. */
+export function lock(server: Server, key: string): void {
   let m = LOCKS.get(server);
   if (m === undefined) LOCKS.set(server, (m = new Map()));
   m.set(key, (m.get(key) ?? 0) + 1);
   lockCount++;
 }
 
-function unlock(server: Server, key: string): void {
+/** Releases one `lock` of `key`. */
+export function unlock(server: Server, key: string): void {
   const m = LOCKS.get(server);
   const n = m?.get(key);
   if (n === undefined) return;

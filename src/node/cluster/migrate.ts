@@ -9,9 +9,15 @@
  *
  * Unlike Redis, the transfer does not freeze the node: the calling client is
  * blocked (other clients keep being served) and answered when the target has
- * replied. A key is deleted from the source only after the target
- * acknowledged its RESTORE, and only if it still holds the value that was
- * sent (a write that landed during the transfer keeps the key here).
+ * replied. Redis's MIGRATE is atomic because it stops the server; here a
+ * key on its way is guarded instead: watched (any write, in-place change,
+ * deletion, expiry or flush marks it), and in cluster mode locked, so that a
+ * client's write gets -TRYAGAIN (clients retry it; by then the key is on the
+ * target and they follow ASK). A key is deleted from the source only after
+ * the target acknowledged its RESTORE and only if it is unchanged; a changed
+ * key is sent again with REPLACE (at most 3 rounds, then -TRYAGAIN and the
+ * key stays here). Acknowledged keys are deleted even if the calling client
+ * disconnected or timed out meanwhile, so a key never stays on both nodes.
  *
  * Big keys (./chunked-transfer.ts `isBigValue`) do not go in this one-shot
  * pipeline: after the small keys, each moves in chunks (RESTORE-CHUNK ...
@@ -30,8 +36,9 @@ import { serializeValue } from '../dump.js';
 import { NOT_INTEGER, RespError, SYNTAX } from '../errors.js';
 import { ErrorReply, OK, SimpleString, type Reply } from '../resp/reply.js';
 import type { Server } from '../server.js';
+import type { Database } from '../keyspace.js';
 import type { Value } from '../values.js';
-import { ChunkedTransfer, isBigValue, respCommand, type TransferResult } from './chunked-transfer.js';
+import { ChunkedTransfer, isBigValue, lock, respCommand, unlock, type TransferResult } from './chunked-transfer.js';
 
 const IDLE_MS = 10_000;
 const MAX_CACHED = 64;
@@ -179,6 +186,51 @@ function parseLongArg(s: string): number {
   return n;
 }
 
+/** A key MIGRATE's one-shot path sends: its value and TTL when read, and a watch on it. */
+interface Found {
+  key: string;
+  value: Value;
+  ttl: number;
+  watcher: { watching: { db: Database; key: string }[]; watchDirty: boolean };
+  /** Set by `release`: the key changed while on its way. */
+  changed: boolean;
+}
+
+/** Rounds of the one-shot path before a key that keeps changing is left on the source. */
+const MAX_ROUNDS = 3;
+
+/** The key's value and remaining TTL (at least 1 ms), or undefined if it does not exist. */
+function readKey(c: Client, db: Database, key: string): Found | undefined {
+  const value = db.get(key);
+  if (value === undefined) return undefined;
+  const at = db.getExpire(key);
+  let ttl = 0;
+  if (at !== undefined) {
+    ttl = at - c.server.clock.now();
+    if (ttl < 0) return undefined;
+    if (ttl < 1) ttl = 1;
+  }
+  return { key, value, ttl, watcher: { watching: [], watchDirty: false }, changed: false };
+}
+
+/**
+ * While a one-shot key is on its way: watch it (any change, deletion,
+ * expiry or flush marks it dirty, so an in-place HSET is seen too), and in
+ * cluster mode lock it, so client writes get -TRYAGAIN (as during a chunked
+ * transfer) instead of landing on a copy about to be deleted.
+ */
+function guard(server: Server, db: Database, f: Found): void {
+  server.watches.watch(f.watcher as unknown as Client, db, f.key);
+  if (server.cluster !== undefined) lock(server, f.key);
+}
+
+/** Ends `guard`, noting in `f.changed` whether the key changed (unwatching clears the flag). */
+function release(server: Server, f: Found): void {
+  f.changed = f.watcher.watchDirty;
+  server.watches.unwatchAll(f.watcher as unknown as Client);
+  if (server.cluster !== undefined) unlock(server, f.key);
+}
+
 /** The MIGRATE handler (see the module comment). */
 export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKED {
   let copy = false;
@@ -207,21 +259,11 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
   const dbid = parseLongArg(args[4]!);
   if (timeout <= 0) timeout = 1000;
 
-  // Keys that exist now, with their values and remaining TTLs.
   const db = c.db;
-  const now = c.server.clock.now();
-  const found: { key: string; value: Value; ttl: number }[] = [];
+  const found: Found[] = [];
   for (const key of keys) {
-    const value = db.get(key);
-    if (value === undefined) continue;
-    const at = db.getExpire(key);
-    let ttl = 0;
-    if (at !== undefined) {
-      ttl = at - now;
-      if (ttl < 0) continue;
-      if (ttl < 1) ttl = 1;
-    }
-    found.push({ key, value, ttl });
+    const f = readKey(c, db, key);
+    if (f !== undefined) found.push(f);
   }
   if (found.length === 0) return NOKEY;
 
@@ -237,23 +279,30 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
   }
   found.length = kept;
 
-  // The big keys, one after the other, once the small ones are done (see chunked-transfer.ts).
+  // `finished`: the client has its reply (or is gone); `gone`: it disconnected.
+  // Acknowledged one-shot keys are deleted here even then (a key the target
+  // holds must not stay on the source too); only the reply is skipped.
   let finished = false;
+  let gone = false;
+  const finish = (r: Reply): void => {
+    if (finished) return;
+    finished = true;
+    if (!gone) c.unblock(r);
+  };
+  // The big keys, one after the other, once the small ones are done (see chunked-transfer.ts).
   let transfer: ChunkedTransfer | undefined;
   let moved = found.length > 0;
   const moveBig = (i: number, error: string | undefined): void => {
     if (finished) return;
     if (i === big.length) {
-      finished = true;
-      c.unblock(error !== undefined ? new ErrorReply(`ERR Target instance replied with error: ${error}`) : moved ? OK : NOKEY);
+      finish(error !== undefined ? new ErrorReply(`ERR Target instance replied with error: ${error}`) : moved ? OK : NOKEY);
       return;
     }
     transfer = new ChunkedTransfer(c.server, conn, { key: big[i]!, db, dbid, replace, copy, timeoutMs: timeout, auth }, (r: TransferResult) => {
       transfer = undefined;
       if (finished) return;
       if (r.kind === 'fatal') {
-        finished = true;
-        c.unblock(r.reply);
+        finish(r.reply);
         return;
       }
       if (r.kind === 'moved') moved = true;
@@ -264,79 +313,90 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
   c.blocked = {
     reason: 'migrate',
     cancel: () => {
+      gone = true;
       finished = true;
       transfer?.cancel();
     },
     wake: () => {
-      finished = true;
       transfer?.cancel();
-      c.unblock(new ErrorReply('IOERR error or timeout reading to target instance'));
+      finish(new ErrorReply('IOERR error or timeout reading to target instance'));
     },
   };
   if (found.length === 0) {
     moveBig(0, undefined);
     return BLOCKED;
   }
-  const restore = c.server.cluster ? 'RESTORE-ASKING' : 'RESTORE';
-  let payload = '';
-  let expect = 0;
-  if (auth) {
-    payload += respCommand(auth);
-    expect++;
-  }
-  const selecting = conn.lastDb !== dbid;
-  if (selecting) {
-    payload += respCommand(['SELECT', String(dbid)]);
-    expect++;
-    conn.lastDb = dbid;
-  }
-  for (const f of found) {
-    const parts = [restore, f.key, String(f.ttl), serializeValue(f.value)];
-    if (replace) parts.push('REPLACE');
-    payload += respCommand(parts);
-    expect++;
-  }
 
-  conn.request(payload, expect, timeout, (res) => {
-    if (finished) return;
-    if (big.length === 0) finished = true;
-    if (res instanceof Error) {
-      finished = true;
-      conn.lastDb = -1;
-      c.unblock(new ErrorReply(`IOERR error or timeout ${conn.connected ? 'reading' : 'writing'} to target instance`));
-      return;
+  // One round of one-shot RESTOREs; keys written meanwhile go again (with
+  // REPLACE: the target now holds this node's older copy), up to MAX_ROUNDS.
+  const sendRound = (batch: Found[], round: number): void => {
+    const restore = c.server.cluster ? 'RESTORE-ASKING' : 'RESTORE';
+    let payload = '';
+    let expect = 0;
+    if (auth && round === 1) {
+      payload += respCommand(auth);
+      expect++;
     }
-    let i = 0;
-    if (auth) {
-      const r = res[i++]!;
-      if (r.startsWith('-')) {
-        finished = true;
-        conn.lastDb = -1;
-        c.unblock(new ErrorReply(`ERR Target instance replied with error: ${r.slice(1)}`));
-        return;
-      }
-    }
+    const selecting = conn.lastDb !== dbid;
     if (selecting) {
-      const r = res[i++]!;
-      if (r.startsWith('-')) {
-        finished = true;
+      payload += respCommand(['SELECT', String(dbid)]);
+      expect++;
+      conn.lastDb = dbid;
+    }
+    for (const f of batch) {
+      const parts = [restore, f.key, String(f.ttl), serializeValue(f.value)];
+      if (replace || round > 1) parts.push('REPLACE');
+      payload += respCommand(parts);
+      expect++;
+      guard(c.server, db, f);
+    }
+    conn.request(payload, expect, timeout, (res) => {
+      for (const f of batch) release(c.server, f);
+      if (res instanceof Error) {
         conn.lastDb = -1;
-        c.unblock(new ErrorReply(`ERR Target instance replied with error: ${r.slice(1)}`));
+        finish(new ErrorReply(`IOERR error or timeout ${conn.connected ? 'reading' : 'writing'} to target instance`));
         return;
       }
-    }
-    let error: string | undefined;
-    for (const f of found) {
-      const r = res[i++]!;
-      if (r.startsWith('-')) {
-        error ??= r.slice(1);
-        continue;
+      let i = 0;
+      for (let pre = expect - batch.length; pre > 0; pre--) {
+        const r = res[i++]!;
+        if (r.startsWith('-')) {
+          conn.lastDb = -1;
+          finish(new ErrorReply(`ERR Target instance replied with error: ${r.slice(1)}`));
+          return;
+        }
       }
-      // Acknowledged: drop the source copy unless COPY, or a write changed it meanwhile.
-      if (!copy && c.db.get(f.key) === f.value) c.db.delete(f.key);
-    }
-    if (big.length === 0) c.unblock(error === undefined ? OK : new ErrorReply(`ERR Target instance replied with error: ${error}`));
-    else moveBig(0, error);
-  });
+      let error: string | undefined;
+      const again: Found[] = [];
+      for (const f of batch) {
+        const r = res[i++]!;
+        if (r.startsWith('-')) {
+          error ??= r.slice(1);
+          continue;
+        }
+        if (copy) continue;
+        // Acknowledged: drop the source copy, unless a write changed it
+        // meanwhile: then it goes again. A key deleted or expired here
+        // meanwhile leaves the target's copy, which carries the same TTL.
+        if (!f.changed && db.get(f.key) === f.value) db.delete(f.key);
+        else {
+          const now = readKey(c, db, f.key);
+          if (now !== undefined) again.push(now);
+        }
+      }
+      if (again.length !== 0) {
+        if (round < MAX_ROUNDS) {
+          sendRound(again, round + 1);
+          return;
+        }
+        finish(new ErrorReply(`TRYAGAIN ${again.length} key(s) changed ${MAX_ROUNDS} times while MIGRATE was moving them; they stay on the source`));
+        return;
+      }
+      if (finished) return;
+      if (big.length === 0) finish(error === undefined ? OK : new ErrorReply(`ERR Target instance replied with error: ${error}`));
+      else moveBig(0, error);
+    });
+  };
+  sendRound(found, 1);
   return BLOCKED;
 }
