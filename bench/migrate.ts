@@ -10,7 +10,10 @@
  *      - `shardis migrate` (its defaults) on a real Redis 7 cluster,
  *      - `redis-cli --cluster reshard` (default pipeline, 10 keys per MIGRATE),
  *      - `redis-cli --cluster reshard --cluster-pipeline 100`,
- *      - `shardis migrate` on a Shardis cluster.
+ *      - `shardis migrate` on a Shardis cluster,
+ *      - `shardis migrate --method transfer` (no MIGRATE: DUMP on the
+ *        source, RESTORE on the target, DEL on the source) on the Redis
+ *        cluster and on the Shardis cluster.
  *    keys/s = KEYS / wall time of the tool's process (start to exit, so
  *    both tools pay for their own planning). Every variant gets a fresh
  *    cluster (cheaper than moving 5461 slots back, and no state carries
@@ -224,7 +227,7 @@ async function startProbe(seeds: readonly string[], keys: readonly string[]): Pr
   };
 }
 
-type Tool = 'shardis migrate' | 'redis-cli reshard' | 'redis-cli reshard --cluster-pipeline 100';
+type Tool = 'shardis migrate' | 'shardis migrate --method transfer' | 'redis-cli reshard' | 'redis-cli reshard --cluster-pipeline 100';
 
 interface Run {
   keysPerSec: number;
@@ -251,8 +254,8 @@ async function migrateRun(kind: 'redis' | 'shardis', tool: Tool): Promise<Run> {
     const flat = bySlot.flat();
     const probe = await startProbe(cluster.seeds, flat);
     const run =
-      tool === 'shardis migrate'
-        ? await runTool(process.execPath, [SHARDIS_CLI, 'migrate', `127.0.0.1:${t.source.port}`, '--from', `127.0.0.1:${t.source.port}`, '--to', `127.0.0.1:${t.target.port}`, '--slots', `${t.lo}-${t.hi}`, '--yes', '--json', ...SHARDIS_EXTRA])
+      tool.startsWith('shardis migrate')
+        ? await runTool(process.execPath, [SHARDIS_CLI, 'migrate', `127.0.0.1:${t.source.port}`, '--from', `127.0.0.1:${t.source.port}`, '--to', `127.0.0.1:${t.target.port}`, '--slots', `${t.lo}-${t.hi}`, '--yes', '--json', ...(tool === 'shardis migrate' ? [] : ['--method', 'transfer']), ...SHARDIS_EXTRA])
         : await runTool('redis-cli', [
             '--cluster', 'reshard', `127.0.0.1:${t.source.port}`,
             '--cluster-from', t.source.id, '--cluster-to', t.target.id, '--cluster-slots', String(t.hi - t.lo + 1), '--cluster-yes',
@@ -437,6 +440,8 @@ const TOOLS: readonly { kind: 'redis' | 'shardis'; tool: Tool; label: string }[]
   { kind: 'redis', tool: 'redis-cli reshard', label: 'redis-cli reshard (pipeline 10), Redis cluster' },
   { kind: 'redis', tool: 'redis-cli reshard --cluster-pipeline 100', label: 'redis-cli reshard --cluster-pipeline 100, Redis cluster' },
   { kind: 'shardis', tool: 'shardis migrate', label: 'shardis migrate, Shardis cluster' },
+  { kind: 'redis', tool: 'shardis migrate --method transfer', label: 'shardis migrate --method transfer, Redis cluster' },
+  { kind: 'shardis', tool: 'shardis migrate --method transfer', label: 'shardis migrate --method transfer, Shardis cluster' },
 ];
 
 async function throughput(): Promise<void> {
@@ -460,7 +465,7 @@ async function throughput(): Promise<void> {
   const ceilingKeys = Math.min(KEYS, 200_000);
   const ceiling = await redisMigrateCeiling(ceilingKeys);
   const med = (label: string, f: (r: Run) => number): number => median(runs.get(label)!.map(f));
-  const [ours, cli10, cli100, onShardis] = TOOLS.map((t) => t.label) as [string, string, string, string];
+  const [ours, cli10, cli100, onShardis, transfer, transferOnShardis] = TOOLS.map((t) => t.label) as [string, string, string, string, string, string];
   const best = Math.max(med(cli10, (r) => r.keysPerSec), med(cli100, (r) => r.keysPerSec));
   const note = ROUNDS === 1 ? '1 round (a 1M-key reshard by redis-cli takes a minute or more)' : `median of ${ROUNDS} rounds`;
   const k = KEYS >= 1_000_000 ? `${KEYS / 1_000_000}M` : `${KEYS / 1000}k`;
@@ -478,6 +483,9 @@ async function throughput(): Promise<void> {
   row('shardis migrate vs best redis-cli reshard, Redis cluster', ourRate, best, 'keys/s', 3);
   row('shardis migrate on Shardis vs best redis-cli reshard on Redis', med(onShardis, (r) => r.keysPerSec), best, 'keys/s');
   row('GET p99.9 during shardis migrate vs during redis-cli reshard --cluster-pipeline 100, Redis cluster', med(ours, (r) => r.lat.p999), med(cli100, (r) => r.lat.p999), 'ms');
+  row('shardis migrate --method transfer vs best redis-cli reshard, Redis cluster', med(transfer, (r) => r.keysPerSec), best, 'keys/s', 3);
+  row('shardis migrate --method transfer on Shardis vs best redis-cli reshard on Redis', med(transferOnShardis, (r) => r.keysPerSec), best, 'keys/s');
+  row('GET p99.9 during shardis migrate --method transfer vs during redis-cli reshard --cluster-pipeline 100, Redis cluster', med(transfer, (r) => r.lat.p999), med(cli100, (r) => r.lat.p999), 'ms');
 
   console.log(`\nGETs on random moving keys during the migration (one ClusterClient, one request at a time, following MOVED/ASK; ${note})\n`);
   console.log('| tool, cluster | keys/s | time | GET p50 | GET p99.9 | GET max | GETs | nil or error |');

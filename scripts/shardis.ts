@@ -97,6 +97,7 @@ function migrateOptions(a: Record<string, unknown>): MigrateOptions {
     slots, count: a.count === undefined ? undefined : int('count', 1),
     batch: int('batch', 1), pipeline: int('pipeline', 1), parallel: int('parallel', 1), rate: Number(a.rate ?? 0), timeout: int('timeout', 1),
     replace: a.replace === true, fresh: a.fresh === true,
+    method: a.method === 'transfer' ? 'transfer' : 'migrate',
   };
 }
 
@@ -163,6 +164,7 @@ const cli = yargs(hideBin(process.argv))
       .option('rate', { type: 'number', default: 0, describe: 'limit to this many keys per second (0: no limit)' })
       .option('timeout', { type: 'number', default: 60000, describe: 'MIGRATE timeout in ms' })
       .option('replace', { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE)' })
+      .option('method', { choices: ['migrate', 'transfer'] as const, default: 'migrate', describe: 'migrate: MIGRATE on the source; transfer: WATCH+DUMP on the source, RESTORE on the target, MULTI DEL EXEC on the source (source and target work in parallel)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, change nothing' })
       .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
       .check((a) => {

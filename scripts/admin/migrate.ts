@@ -26,7 +26,7 @@ import { dirname, join } from 'node:path';
 import { SLOT_COUNT } from '../../src/router/slot.js';
 import { formatSlotRanges } from '../../src/router/slot-map.js';
 import { ClusterClientError } from '../../src/client/errors.js';
-import { AdminError } from './conn.js';
+import { AdminConnection, AdminError } from './conn.js';
 import { Progress } from './progress.js';
 import { label, primaries, type AdminNode, type ClusterView } from './view.js';
 
@@ -48,7 +48,18 @@ export interface MigrateOptions {
   timeout: number;
   /** MIGRATE ... REPLACE (overwrite keys the target already holds). */
   replace: boolean;
+  /**
+   * How keys travel: 'migrate' (default) sends MIGRATE to the source;
+   * 'transfer' copies them itself (WATCH + DUMP on the source, RESTORE on
+   * the target, MULTI DEL EXEC on the source), see transferBatch.
+   */
+  method?: 'migrate' | 'transfer';
+  /** Tests only ('transfer'): runs after a batch was restored on the target, before the source deletes it. */
+  onRestored?: (slot: number, keys: readonly Buffer[]) => void | Promise<void>;
 }
+
+/** 'transfer': attempts per batch whose keys keep changing before the run fails. */
+const TRANSFER_ATTEMPTS = 20;
 
 export interface MigratePlan {
   source: AdminNode;
@@ -202,6 +213,101 @@ export function formatPlan(p: MigratePlan): string {
   return lines.join('\n');
 }
 
+/**
+ * The 'transfer' method for one batch of keys of slot `slot`, on a source
+ * connection used by this batch alone (WATCH is per connection):
+ *   1. WATCH the keys, then PTTL + DUMP each (a missing key is skipped);
+ *   2. RESTORE-ASKING k ttl payload REPLACE on the target (REPLACE: while
+ *      the source holds a key its copy is the one clients are served, so a
+ *      target copy is stale, e.g. left by a killed earlier run);
+ *   3. MULTI, DEL the restored keys, EXEC on the source.
+ * Unlike MIGRATE, the source never waits for the target inside a command,
+ * so many batches overlap on both nodes. If EXEC fails (a key was written,
+ * deleted or expired since WATCH), the whole batch is done again; a key
+ * restored by an earlier attempt that the source no longer has is removed
+ * from the target when the target still holds exactly that copy (a script,
+ * atomic on the target), so a key deleted meanwhile does not come back.
+ * Killed between 2 and 3, a key is on both nodes, the source's copy live:
+ * the next run sends it again. Returns the number of keys moved.
+ */
+async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: number, keys: readonly Buffer[], onRestored: MigrateOptions['onRestored']): Promise<number> {
+  const sent = new Map<string, Buffer>(); // key (latin1) → payload restored by an earlier attempt
+  for (let attempt = 1; attempt <= TRANSFER_ATTEMPTS; attempt++) {
+    // 1. WATCH all; a key gone since GETKEYSINSLOT makes a MIGRATING source
+    // answer ASK, then each key is watched alone (the missing ones fail).
+    const w = await conn.send(['WATCH', ...keys]);
+    if (w instanceof ClusterClientError) await Promise.all(keys.map((k) => conn.send(['WATCH', k])));
+    const reads: Promise<unknown>[] = [];
+    for (const k of keys) {
+      reads.push(conn.send(['PTTL', k]));
+      reads.push(conn.send(['DUMP', k], true));
+    }
+    const r = await Promise.all(reads);
+    const present: Buffer[] = [];
+    const restores: Promise<unknown>[] = [];
+    const payloads: Buffer[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const ttl = r[2 * i];
+      const payload = r[2 * i + 1];
+      // Missing: -2, a nil DUMP, or an ASK from a MIGRATING source.
+      if (typeof ttl !== 'number' || ttl === -2 || !Buffer.isBuffer(payload)) continue;
+      present.push(keys[i]!);
+      payloads.push(payload);
+      restores.push(tgt.send(['RESTORE-ASKING', keys[i]!, ttl > 0 ? ttl : 0, payload, 'REPLACE']));
+    }
+    // Copies of earlier attempts whose key the source dropped meanwhile.
+    const gone = [...sent].filter(([k]) => !present.some((p) => p.toString('latin1') === k));
+    for (const [k, payload] of gone) {
+      restores.push(dropCopy(tgt, Buffer.from(k, 'latin1'), payload));
+      sent.delete(k);
+    }
+    // 2.
+    const rr = await Promise.all(restores);
+    for (const x of rr) {
+      if (x instanceof ClusterClientError) {
+        await conn.send(['UNWATCH']);
+        throw new AdminError(`${tgt.addr} refused RESTORE of a key of slot ${slot}: ${x.message}; fix the cause and run the same command again to resume`);
+      }
+    }
+    for (let i = 0; i < present.length; i++) sent.set(present[i]!.toString('latin1'), payloads[i]!);
+    if (onRestored) await onRestored(slot, present);
+    if (present.length === 0) {
+      await conn.send(['UNWATCH']);
+      return 0;
+    }
+    // 3. Queue errors (an ASK for a key gone since DUMP) make EXEC fail too.
+    conn.send(['MULTI']).catch(() => undefined);
+    conn.send(['DEL', ...present]).catch(() => undefined);
+    const ex = await conn.send(['EXEC']);
+    if (Array.isArray(ex)) return present.length;
+    if (ex !== null && !(ex instanceof ClusterClientError && /EXECABORT/.test(ex.message))) {
+      throw new AdminError(`${conn.addr} refused the DEL of moved keys of slot ${slot}: ${ex instanceof Error ? ex.message : String(ex)}; run the same command again to resume`);
+    }
+  }
+  throw new AdminError(`Slot ${slot}: keys of a batch kept changing on ${conn.addr} while being copied (${TRANSFER_ATTEMPTS} attempts); the copies on the target are overwritten by the next run: run the same command again, or use --method migrate`);
+}
+
+const DROP_COPY_SCRIPT = "if redis.call('DUMP', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/**
+ * Deletes `key` on the target (a node IMPORTING its slot) if it still holds
+ * exactly `payload`, the copy a transfer restored: with a script, atomic,
+ * where the target runs Lua (Redis); else (Shardis has no Lua) with DUMP,
+ * compare, DEL, which leaves a window of a round trip in which a client
+ * writing that very key through ASK would see its write deleted.
+ * Resolves with a ClusterClientError if the target refused.
+ */
+async function dropCopy(tgt: AdminConnection, key: Buffer, payload: Buffer): Promise<unknown> {
+  tgt.send(['ASKING']).catch(() => undefined);
+  const r = await tgt.send(['EVAL', DROP_COPY_SCRIPT, 1, key, payload]);
+  if (!(r instanceof ClusterClientError && /scripting|unknown command/i.test(r.message))) return r;
+  tgt.send(['ASKING']).catch(() => undefined);
+  const cur = await tgt.send(['DUMP', key], true);
+  if (cur instanceof ClusterClientError || !Buffer.isBuffer(cur) || !cur.equals(payload)) return cur instanceof ClusterClientError ? cur : 0;
+  tgt.send(['ASKING']).catch(() => undefined);
+  return tgt.send(['DEL', key]);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -220,6 +326,11 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
   const queue = plan.slots.slice();
   const perRound = opts.batch * opts.pipeline;
   const migrateHead = [target.host, String(target.port), '', '0', String(opts.timeout)];
+  // 'transfer': one source connection per batch in flight (WATCH is per connection).
+  const transfer = opts.method === 'transfer';
+  const pool: AdminConnection[] = [];
+  const poolSize = transfer ? Math.max(1, opts.parallel) * opts.pipeline : 0;
+  const opened: AdminConnection[] = [];
   if (opts.replace) migrateHead.push('REPLACE');
 
   const throttle = async (): Promise<void> => {
@@ -229,6 +340,13 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
       if (ahead <= 0 || stop.stopped) return;
       await sleep(Math.min(ahead, 100));
     }
+  };
+
+  const openConn = async (): Promise<AdminConnection> => {
+    if (opened.length >= poolSize) throw new AdminError('internal: transfer connection pool exhausted');
+    const conn = await AdminConnection.open(source.host, source.port);
+    opened.push(conn);
+    return conn;
   };
 
   const moveSlot = async (s: number): Promise<boolean> => {
@@ -244,6 +362,19 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
       if (keys.length === 0) break;
       const batches: Buffer[][] = [];
       for (let i = 0; i < keys.length; i += opts.batch) batches.push(keys.slice(i, i + opts.batch));
+      if (transfer) {
+        await Promise.all(batches.map(async (b) => {
+          const conn = pool.pop() ?? (await openConn());
+          try {
+            await transferBatch(conn, tgt, s, b, opts.onRestored);
+          } finally {
+            pool.push(conn);
+          }
+        }));
+        progress.keysDone += keys.length;
+        progress.update();
+        continue;
+      }
       const replies = await Promise.all(batches.map((b) => src.send(['MIGRATE', ...migrateHead, 'KEYS', ...b])));
       for (let j = 0; j < replies.length; j++) {
         let r = replies[j];
@@ -304,7 +435,11 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.parallel) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, opts.parallel) }, worker));
+  } finally {
+    for (const conn of opened) conn.close();
+  }
   progress.done();
   return { slotsMoved: moved.sort((a, b) => a - b), keysMoved: progress.keysDone, stopped: stop.stopped && (queue.length > 0 || open.size > 0), openSlots: [...open].sort((a, b) => a - b), ms: performance.now() - started };
 }
