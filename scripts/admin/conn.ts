@@ -77,6 +77,19 @@ export class AdminConnection {
     });
   }
 
+  /**
+   * Sends several commands in one socket write (one syscall, not one per
+   * command); one promise per reply, each as from `send`.
+   */
+  sendAll(commands: readonly (readonly Arg[])[], asBuffer = false): Promise<unknown>[] {
+    this.#socket.cork();
+    try {
+      return commands.map((args) => this.send(args, asBuffer));
+    } finally {
+      this.#socket.uncork();
+    }
+  }
+
   /** Sends one command; rejects on an error reply with an AdminError naming the node and the command. */
   async call(...args: Arg[]): Promise<unknown> {
     const r = await this.send(args);

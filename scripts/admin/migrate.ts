@@ -27,6 +27,7 @@ import { SLOT_COUNT } from '../../src/router/slot.js';
 import { formatSlotRanges } from '../../src/router/slot-map.js';
 import { ClusterClientError } from '../../src/client/errors.js';
 import { AdminConnection, AdminError } from './conn.js';
+import type { Arg } from '../../src/client/resp.js';
 import { Progress } from './progress.js';
 import { label, primaries, type AdminNode, type ClusterView } from './view.js';
 
@@ -233,19 +234,18 @@ export function formatPlan(p: MigratePlan): string {
 async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: number, keys: readonly Buffer[], onRestored: MigrateOptions['onRestored']): Promise<number> {
   const sent = new Map<string, Buffer>(); // key (latin1) → payload restored by an earlier attempt
   for (let attempt = 1; attempt <= TRANSFER_ATTEMPTS; attempt++) {
-    // 1. WATCH all; a key gone since GETKEYSINSLOT makes a MIGRATING source
-    // answer ASK, then each key is watched alone (the missing ones fail).
-    const w = await conn.send(['WATCH', ...keys]);
-    if (w instanceof ClusterClientError) await Promise.all(keys.map((k) => conn.send(['WATCH', k])));
-    const reads: Promise<unknown>[] = [];
-    for (const k of keys) {
-      reads.push(conn.send(['PTTL', k]));
-      reads.push(conn.send(['DUMP', k], true));
+    // 1. WATCH all, pipelined with the reads. A key gone since GETKEYSINSLOT
+    // makes a MIGRATING source refuse the WATCH (ASK): then each key is
+    // watched alone (the missing ones fail) and read again after that.
+    const w = conn.send(['WATCH', ...keys]);
+    let r = await readKeys(conn, keys);
+    if ((await w) instanceof ClusterClientError) {
+      await Promise.all(conn.sendAll(keys.map((k) => ['WATCH', k])));
+      r = await readKeys(conn, keys);
     }
-    const r = await Promise.all(reads);
     const present: Buffer[] = [];
-    const restores: Promise<unknown>[] = [];
     const payloads: Buffer[] = [];
+    const cmds: Arg[][] = [];
     for (let i = 0; i < keys.length; i++) {
       const ttl = r[2 * i];
       const payload = r[2 * i + 1];
@@ -253,8 +253,9 @@ async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: 
       if (typeof ttl !== 'number' || ttl === -2 || !Buffer.isBuffer(payload)) continue;
       present.push(keys[i]!);
       payloads.push(payload);
-      restores.push(tgt.send(['RESTORE-ASKING', keys[i]!, ttl > 0 ? ttl : 0, payload, 'REPLACE']));
+      cmds.push(['RESTORE-ASKING', keys[i]!, ttl > 0 ? ttl : 0, payload, 'REPLACE']);
     }
+    const restores = tgt.sendAll(cmds);
     // Copies of earlier attempts whose key the source dropped meanwhile.
     const gone = [...sent].filter(([k]) => !present.some((p) => p.toString('latin1') === k));
     for (const [k, payload] of gone) {
@@ -276,15 +277,23 @@ async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: 
       return 0;
     }
     // 3. Queue errors (an ASK for a key gone since DUMP) make EXEC fail too.
-    conn.send(['MULTI']).catch(() => undefined);
-    conn.send(['DEL', ...present]).catch(() => undefined);
-    const ex = await conn.send(['EXEC']);
+    const [multi, del, exec] = conn.sendAll([['MULTI'], ['DEL', ...present], ['EXEC']]);
+    multi!.catch(() => undefined);
+    del!.catch(() => undefined);
+    const ex = await exec;
     if (Array.isArray(ex)) return present.length;
     if (ex !== null && !(ex instanceof ClusterClientError && /EXECABORT/.test(ex.message))) {
       throw new AdminError(`${conn.addr} refused the DEL of moved keys of slot ${slot}: ${ex instanceof Error ? ex.message : String(ex)}; run the same command again to resume`);
     }
   }
   throw new AdminError(`Slot ${slot}: keys of a batch kept changing on ${conn.addr} while being copied (${TRANSFER_ATTEMPTS} attempts); the copies on the target are overwritten by the next run: run the same command again, or use --method migrate`);
+}
+
+/** PTTL and DUMP of each key, pipelined: [pttl0, dump0, pttl1, dump1, ...]. */
+function readKeys(conn: AdminConnection, keys: readonly Buffer[]): Promise<unknown[]> {
+  const cmds: Arg[][] = [];
+  for (const k of keys) cmds.push(['PTTL', k], ['DUMP', k]);
+  return Promise.all(conn.sendAll(cmds, true));
 }
 
 const DROP_COPY_SCRIPT = "if redis.call('DUMP', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
