@@ -10,7 +10,7 @@
  * Further sections (memory, collections, cluster, client) are separate
  * scripts under bench/ run in turn; each prints its own table.
  *
- * Options: `--quick` (fewer requests, one round), `--only <section>`.
+ * Options: `--quick` (fewer requests, one round), `--only <section>[,<section>...]`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,7 +21,8 @@ import { median } from './stats.js';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
-const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+/** `--only a,b`: run just these sections. */
+const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
 const ROUNDS = QUICK ? 1 : 3;
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -135,7 +136,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
 async function main(): Promise<void> {
   console.log(`# Shardis vs Redis ${spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/)?.[1] ?? '?'}, node ${process.version}, ${new Date().toISOString()}`);
   for (const [name, run] of Object.entries(SECTIONS)) {
-    if (ONLY && ONLY !== name) continue;
+    if (ONLY && !ONLY.has(name)) continue;
     await run();
   }
 }
