@@ -12,6 +12,12 @@
  * Several slots are in flight at once (`parallel` workers share the two
  * connections, which pipeline their commands).
  *
+ * `--method transfer` replaces the MIGRATE of step 3 (see transferBatch):
+ * the tool itself copies each batch (WATCH + DUMP on the source, RESTORE
+ * on the target, then MULTI DEL EXEC on the source, redone if a key
+ * changed meanwhile), on a source connection of its own per batch in
+ * flight, so the source does not block on the target as MIGRATE does.
+ *
  * Resuming: every step is checked against the nodes' current state, so a
  * slot already IMPORTING/MIGRATING between the same two nodes continues
  * where it stopped, and a slot the target already owns only gets its last
@@ -237,11 +243,10 @@ async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: 
     // 1. WATCH all, pipelined with the reads. A key gone since GETKEYSINSLOT
     // makes a MIGRATING source refuse the WATCH (ASK): then each key is
     // watched alone (the missing ones fail) and read again after that.
-    const w = conn.send(['WATCH', ...keys]);
-    let r = await readKeys(conn, keys);
-    if ((await w) instanceof ClusterClientError) {
+    let [watched, r] = await readKeys(conn, keys, true);
+    if (watched instanceof ClusterClientError) {
       await Promise.all(conn.sendAll(keys.map((k) => ['WATCH', k])));
-      r = await readKeys(conn, keys);
+      [, r] = await readKeys(conn, keys, false);
     }
     const present: Buffer[] = [];
     const payloads: Buffer[] = [];
@@ -289,11 +294,15 @@ async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: 
   throw new AdminError(`Slot ${slot}: keys of a batch kept changing on ${conn.addr} while being copied (${TRANSFER_ATTEMPTS} attempts); the copies on the target are overwritten by the next run: run the same command again, or use --method migrate`);
 }
 
-/** PTTL and DUMP of each key, pipelined: [pttl0, dump0, pttl1, dump1, ...]. */
-function readKeys(conn: AdminConnection, keys: readonly Buffer[]): Promise<unknown[]> {
-  const cmds: Arg[][] = [];
+/**
+ * WATCH of all `keys` if `watch`, then PTTL and DUMP of each, in one write:
+ * resolves with [WATCH reply (null if none), [pttl0, dump0, pttl1, ...]].
+ */
+async function readKeys(conn: AdminConnection, keys: readonly Buffer[], watch: boolean): Promise<[unknown, unknown[]]> {
+  const cmds: Arg[][] = watch ? [['WATCH', ...keys]] : [];
   for (const k of keys) cmds.push(['PTTL', k], ['DUMP', k]);
-  return Promise.all(conn.sendAll(cmds, true));
+  const r = await Promise.all(conn.sendAll(cmds, true));
+  return watch ? [r[0], r.slice(1)] : [null, r];
 }
 
 const DROP_COPY_SCRIPT = "if redis.call('DUMP', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
