@@ -29,7 +29,7 @@ import { formatSlotRanges } from '../src/router/slot-map.js';
 import { label } from './admin/view.js';
 import { formatMap, slotRuns } from './admin/map.js';
 import { formatReply, runCall } from './admin/call.js';
-import { Progress } from './admin/progress.js';
+import { formatBytes, Progress } from './admin/progress.js';
 import { formatAddNodePlan, planAddNode, runAddNode } from './admin/add-node.js';
 import { formatDelNodePlan, planDelNode, runDelNode } from './admin/del-node.js';
 import { findNode, loadCluster, type ClusterView } from './admin/view.js';
@@ -203,7 +203,7 @@ const cli = yargs(hideBin(process.argv))
           process.exitCode = 130;
           return;
         }
-        print(a.json, r, `Moved ${r.slotsMoved.length} slots and ${r.keysMoved} keys in ${(r.ms / 1000).toFixed(1)} s (${Math.round(r.keysMoved / Math.max(r.ms / 1000, 0.001))} keys/s).`);
+        print(a.json, r, `Moved ${r.slotsMoved.length} slots and ${r.keysMoved} keys${r.bytesMoved > 0 ? ` (${formatBytes(r.bytesMoved)})` : ''} in ${(r.ms / 1000).toFixed(1)} s (${Math.round(r.keysMoved / Math.max(r.ms / 1000, 0.001))} keys/s).`);
       } finally {
         off();
       }

@@ -98,6 +98,8 @@ export interface StopSignal {
 export interface MigrateResult {
   slotsMoved: number[];
   keysMoved: number;
+  /** Bytes of keys and serialized values moved (`--method transfer` only: MIGRATE does not tell; 0 otherwise). */
+  bytesMoved: number;
   stopped: boolean;
   openSlots: number[];
   ms: number;
@@ -237,7 +239,7 @@ export function formatPlan(p: MigratePlan): string {
  * Killed between 2 and 3, a key is on both nodes, the source's copy live:
  * the next run sends it again. Returns the number of keys moved.
  */
-async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: number, keys: readonly Buffer[], onRestored: MigrateOptions['onRestored']): Promise<number> {
+async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: number, keys: readonly Buffer[], onRestored: MigrateOptions['onRestored'], progress: Progress): Promise<number> {
   const sent = new Map<string, Buffer>(); // key (latin1) → payload restored by an earlier attempt
   for (let attempt = 1; attempt <= TRANSFER_ATTEMPTS; attempt++) {
     // 1. WATCH all, pipelined with the reads. A key gone since GETKEYSINSLOT
@@ -286,7 +288,11 @@ async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: 
     multi!.catch(() => undefined);
     del!.catch(() => undefined);
     const ex = await exec;
-    if (Array.isArray(ex)) return present.length;
+    if (Array.isArray(ex)) {
+      // The bytes moved: keys and their serialized values, as sent.
+      for (let i = 0; i < present.length; i++) progress.bytesDone += present[i]!.length + payloads[i]!.length;
+      return present.length;
+    }
     if (ex !== null && !(ex instanceof ClusterClientError && /EXECABORT/.test(ex.message))) {
       throw new AdminError(`${conn.addr} refused the DEL of moved keys of slot ${slot}: ${ex instanceof Error ? ex.message : String(ex)}; run the same command again to resume`);
     }
@@ -384,7 +390,7 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
         await Promise.all(batches.map(async (b) => {
           const conn = pool.pop() ?? (await openConn());
           try {
-            await transferBatch(conn, tgt, s, b, opts.onRestored);
+            await transferBatch(conn, tgt, s, b, opts.onRestored, progress);
           } finally {
             pool.push(conn);
           }
@@ -459,5 +465,5 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
     for (const conn of opened) conn.close();
   }
   progress.done();
-  return { slotsMoved: moved.sort((a, b) => a - b), keysMoved: progress.keysDone, stopped: stop.stopped && (queue.length > 0 || open.size > 0), openSlots: [...open].sort((a, b) => a - b), ms: performance.now() - started };
+  return { slotsMoved: moved.sort((a, b) => a - b), keysMoved: progress.keysDone, bytesMoved: progress.bytesDone, stopped: stop.stopped && (queue.length > 0 || open.size > 0), openSlots: [...open].sort((a, b) => a - b), ms: performance.now() - started };
 }

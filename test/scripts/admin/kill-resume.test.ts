@@ -6,8 +6,9 @@
  *
  * Each round picks a source, a target and 40-160 slots the source
  * owns, starts `node dist/scripts/shardis.js migrate --from A --to B --slots
- * ... --yes --rate N` (500 keys/s on Shardis, 50 on Redis, which moves
- * slots faster), kills it a random delay (0-1.5 s) after it printed
+ * ... --yes --rate N` (N: the round's keys over 3 s, at most 500 keys/s
+ * on Shardis and 50 on Redis, so the run outlasts the longest kill delay),
+ * kills it a random delay (0-1.5 s) after it printed
  * its plan, then either runs the same command again to completion or runs
  * `shardis fix` (every third round).
  * Afterwards every node agrees on every slot's owner, no slot is open, each
@@ -126,7 +127,12 @@ async function killResumeLoop(c: RunningCluster, keys: string[], tagSlot: number
     const delay = Math.floor(rand() * maxDelay);
     const batch = 1 + Math.floor(rand() * 20);
     const finish = round % 3 === 2 ? 'fix' : 'rerun';
-    const args = ['migrate', '--from', addr(from), '--to', addr(to), '--slots', formatSlotRanges(slots), '--yes', '--batch', String(batch), '--pipeline', '2', '--rate', String(rate)];
+    // Throttle so that the run lasts about twice the longest kill delay
+    // (at most `rate` keys/s): then the kill lands midway however fast the
+    // nodes move keys on this machine.
+    const planKeys = slots.reduce((n, sl) => n + (bySlot.get(sl)?.length ?? 0), 0);
+    const roundRate = Math.max(1, Math.min(rate, Math.floor(planKeys / ((2 * maxDelay) / 1000))));
+    const args = ['migrate', '--from', addr(from), '--to', addr(to), '--slots', formatSlotRanges(slots), '--yes', '--batch', String(batch), '--pipeline', '2', '--rate', String(roundRate)];
     const run = startCli(args);
     // The delay counts from the plan's printing, so that it lands in the migration, not in node's startup.
     const t0 = Date.now();

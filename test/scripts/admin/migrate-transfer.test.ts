@@ -79,6 +79,8 @@ describe.runIf(redisAvailable()).each(kinds)('shardis migrate --method transfer 
     expect(code).toBe(0);
     expect(json.slotsMoved).toEqual(slots);
     expect(json.keysMoved).toBe(36 * tags.length);
+    // Each key's name (at least 5 bytes) and its DUMP payload (at least 12 bytes) were counted.
+    expect(json.bytesMoved).toBeGreaterThan(36 * tags.length * 17);
     for (const { tag, slot } of tags) {
       expect(count(src, slot)).toBe(0);
       expect(count(dst, slot)).toBe(36);
