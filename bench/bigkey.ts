@@ -29,10 +29,10 @@
  * (medians over the rounds, which alternate the variants).
  */
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { startShardis, type RunningServer } from '../test/helpers/servers.js';
+import { encode, once, open } from './raw-resp.js';
 import { median } from './stats.js';
 
 export type BigKeyType = 'hash' | 'zset' | 'list' | 'set';
@@ -64,18 +64,7 @@ export interface BigKeyStall {
   loadCpuMaxStallMs: number;
 }
 
-function encode(args: readonly string[]): string {
-  let out = '*' + args.length + '\r\n';
-  for (const a of args) out += '$' + a.length + '\r\n' + a + '\r\n';
-  return out;
-}
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, noDelay: true }, () => resolve(s));
-    s.once('error', reject);
-  });
-}
 
 /** Counts complete top-level RESP replies of simple kinds (+, -, :, $) in `buf`; returns [count, rest]. */
 function countReplies(buf: string): [number, string] {
@@ -123,23 +112,6 @@ async function pipeline(port: number, cmds: readonly string[], window = 8): Prom
   s.destroy();
 }
 
-/** One command on a fresh connection; resolves with the first reply line. */
-async function once(port: number, args: readonly string[]): Promise<string> {
-  const s = await open(port);
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      const nl = buf.indexOf('\r\n');
-      if (nl >= 0) {
-        s.destroy();
-        resolve(buf.slice(0, nl));
-      }
-    });
-    s.once('error', reject);
-    s.write(encode(args), 'latin1');
-  });
-}
 
 /**
  * CPU time (user + system) the main thread of `pid` (the event loop) has

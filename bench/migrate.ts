@@ -40,7 +40,6 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -48,6 +47,7 @@ import { ClusterClient } from '../src/client/index.js';
 import { keySlot } from '../src/router/slot.js';
 import { redisCli, startRedisCluster, startShardisCluster, type RunningCluster } from '../test/client/helpers/redis-cluster.js';
 import { ROOT, startRedis } from '../test/helpers/servers.js';
+import { encode, once, open } from './raw-resp.js';
 import { median } from './stats.js';
 
 const argv = process.argv.slice(2);
@@ -69,20 +69,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
  * Raw RESP helpers
  *----------------------------------------------------------------------------*/
 
-function encode(args: readonly string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
-  return s;
-}
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    sock.setNoDelay(true);
-    sock.once('connect', () => resolve(sock));
-    sock.once('error', reject);
-  });
-}
 
 /**
  * Sends `commands` (RESP text) to `port` with up to `window` in flight and
@@ -360,23 +347,6 @@ async function pingLoop(port: number): Promise<{ stop(): Promise<{ maxGap: numbe
   };
 }
 
-/** One request on a fresh connection; resolves with the first reply line. */
-async function once(port: number, args: string[]): Promise<string> {
-  const sock = await open(port);
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    sock.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      const nl = buf.indexOf('\r\n');
-      if (nl >= 0) {
-        sock.destroy();
-        resolve(buf.slice(0, nl));
-      }
-    });
-    sock.once('error', reject);
-    sock.write(encode(args), 'latin1');
-  });
-}
 
 /**
  * Redis side of the big key row: a `fields`-field hash (`f:<i>` -> 16

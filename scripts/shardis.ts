@@ -108,6 +108,22 @@ function seedOf(node: string | undefined, from: string): string {
   throw new AdminError(`--from ${from} is not host:port; name a node to load the cluster from: shardis migrate <host:port> --from ${from} ...`);
 }
 
+/** --dry-run and --yes: every command that changes the cluster has both. */
+const changeOptions = (dryRun = 'print the plan, change nothing') => ({
+  'dry-run': { type: 'boolean', default: false, describe: dryRun },
+  yes: { type: 'boolean', default: false, describe: 'do not ask for confirmation' },
+}) as const;
+
+/** How keys move (read by migrateOptions): migrate and rebalance. */
+const MOVE_OPTIONS = {
+  batch: { type: 'number', default: 100, describe: 'keys per MIGRATE' },
+  pipeline: { type: 'number', default: 4, describe: 'MIGRATE commands sent back to back per slot' },
+  parallel: { type: 'number', default: 8, describe: 'slots in flight' },
+  rate: { type: 'number', default: 0, describe: 'limit to this many keys per second (0: no limit)' },
+  timeout: { type: 'number', default: 60000, describe: 'MIGRATE timeout in ms' },
+  replace: { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE)' },
+} as const;
+
 const seedArg = (y: Argv) => y.positional('node', { type: 'string', describe: 'any node of the cluster, host:port', demandOption: true });
 
 const cli = yargs(hideBin(process.argv))
@@ -118,8 +134,7 @@ const cli = yargs(hideBin(process.argv))
     (y) => y.positional('nodes', { type: 'string', array: true, describe: 'host:port of every node' })
       .option('replicas', { type: 'number', default: 0, describe: 'replicas per primary' })
       .option('from', { type: 'string', describe: 'a cluster.json (the npm start format) giving roles and slots' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, change nothing' })
-      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .options(changeOptions())
       .example('$0 create 127.0.0.1:7000 127.0.0.1:7001 127.0.0.1:7002 --yes', 'three primaries, slots split evenly')
       .example('$0 create 127.0.0.1:700{0..5} --replicas 1 --yes', 'three primaries with one replica each')
       .example('$0 create --from cluster.json --dry-run', 'show the plan of cluster.json'),
@@ -158,15 +173,9 @@ const cli = yargs(hideBin(process.argv))
       .option('slots', { type: 'string', describe: 'slots to move, e.g. 0-99,200' })
       .option('count', { type: 'number', describe: 'move this many slots of the source (open ones first, then the lowest); the pick is recorded, so the same command run again finishes these N slots and never moves N more' })
       .option('fresh', { type: 'boolean', default: false, describe: 'with --count: pick N new slots even if an earlier run with the same --count already moved its pick' })
-      .option('batch', { type: 'number', default: 100, describe: 'keys per MIGRATE' })
-      .option('pipeline', { type: 'number', default: 4, describe: 'MIGRATE commands sent back to back per slot' })
-      .option('parallel', { type: 'number', default: 8, describe: 'slots in flight' })
-      .option('rate', { type: 'number', default: 0, describe: 'limit to this many keys per second (0: no limit)' })
-      .option('timeout', { type: 'number', default: 60000, describe: 'MIGRATE timeout in ms' })
-      .option('replace', { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE)' })
+      .options(MOVE_OPTIONS)
       .option('method', { choices: ['migrate', 'transfer'] as const, default: 'migrate', describe: 'migrate: MIGRATE on the source; transfer: WATCH+DUMP on the source, RESTORE on the target, MULTI DEL EXEC on the source (source and target work in parallel)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, change nothing' })
-      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .options(changeOptions())
       .check((a) => {
         if ((a.slots === undefined) === (a.count === undefined)) throw new Error('Give exactly one of --slots and --count');
         if (a.fresh === true && a.count === undefined) throw new Error('--fresh goes with --count');
@@ -213,14 +222,8 @@ const cli = yargs(hideBin(process.argv))
       .option('weight', { type: 'string', array: true, default: [], describe: '<node>=<weight>, node as host:port or id prefix (repeatable)' })
       .option('threshold', { type: 'number', default: 2, describe: 'do nothing if no primary is off its share by more than this percent' })
       .option('use-empty', { type: 'boolean', default: false, describe: 'give slots to primaries that have none' })
-      .option('batch', { type: 'number', default: 100, describe: 'keys per MIGRATE' })
-      .option('pipeline', { type: 'number', default: 4, describe: 'MIGRATE commands sent back to back per slot' })
-      .option('parallel', { type: 'number', default: 8, describe: 'slots in flight' })
-      .option('rate', { type: 'number', default: 0, describe: 'limit to this many keys per second (0: no limit)' })
-      .option('timeout', { type: 'number', default: 60000, describe: 'MIGRATE timeout in ms' })
-      .option('replace', { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, change nothing' })
-      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .options(MOVE_OPTIONS)
+      .options(changeOptions())
       .example('$0 rebalance 127.0.0.1:7000 --dry-run', 'show the moves that would even out the slots')
       .example('$0 rebalance 127.0.0.1:7000 --use-empty --yes', 'give a new, empty primary its share')
       .example('$0 rebalance 127.0.0.1:7000 --weight 3d290b7e=2 --yes', 'node 3d290b7e gets twice the share of the others'),
@@ -264,8 +267,7 @@ const cli = yargs(hideBin(process.argv))
     }))
   .command('fix <node>', 'Close half-open slots (moving keys so none is lost) and assign uncovered slots',
     (y) => seedArg(y)
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, change nothing' })
-      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .options(changeOptions())
       .option('replace', { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE)' })
       .example('$0 fix 127.0.0.1:7000 --dry-run', 'show what would be done')
       .example('$0 fix 127.0.0.1:7000 --yes', 'fix without asking'),
@@ -313,8 +315,7 @@ const cli = yargs(hideBin(process.argv))
     (y) => y.positional('new', { type: 'string', describe: 'the node to add, host:port', demandOption: true })
       .positional('node', { type: 'string', describe: 'any node of the cluster, host:port (the new node meets it)', demandOption: true })
       .option('replica-of', { type: 'string', describe: 'make it a replica of this primary: node id (prefix) or host:port' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'check and print the plan, change nothing' })
-      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .options(changeOptions('check and print the plan, change nothing'))
       .example('$0 add-node 127.0.0.1:7006 127.0.0.1:7000 --yes', 'add an empty primary; then shardis rebalance 127.0.0.1:7000 --use-empty gives it slots')
       .example('$0 add-node 127.0.0.1:7007 127.0.0.1:7000 --replica-of 3d290b7e --yes', 'add a replica of node 3d290b7e')
       .example('$0 add-node 127.0.0.1:7006 127.0.0.1:7000 --dry-run', 'only check the node and print the plan'),
@@ -338,8 +339,7 @@ const cli = yargs(hideBin(process.argv))
   .command('del-node <node> <id>', 'Remove a node that owns no slot: CLUSTER FORGET it everywhere, then CLUSTER RESET SOFT on it (it keeps running)',
     (y) => seedArg(y)
       .positional('id', { type: 'string', describe: 'the node to remove: node id (prefix) or host:port', demandOption: true })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'check and print the plan, change nothing' })
-      .option('yes', { type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+      .options(changeOptions('check and print the plan, change nothing'))
       .example('$0 del-node 127.0.0.1:7000 3d290b7e --yes', 'remove node 3d290b7e (its replicas move to other primaries)')
       .example('$0 del-node 127.0.0.1:7000 127.0.0.1:7006 --dry-run', 'only check and print the plan')
       .epilogue('A primary that owns slots is refused: empty it first with shardis rebalance <node> --weight <host:port>=0 or shardis migrate (the error prints the exact command). Unlike redis-cli, the removed node is not shut down: it is left running, alone; stop it yourself.'),

@@ -93,8 +93,6 @@ export class Database {
   /** Position of the active expiry sweep over `expires`. */
   expireIterator: Iterator<[string, number]> | undefined;
 
-  #lastKey: string | undefined;
-  #lastSlot = 0;
   #accessMode: AccessMode = 'none';
   /** key → access data (see the module comment); undefined when mode is 'none'. */
   #access: Map<string, number> | undefined;
@@ -110,17 +108,9 @@ export class Database {
     return this.#size;
   }
 
-  #slotOf(key: string): number {
-    if (key === this.#lastKey) return this.#lastSlot;
-    const s = keySlot(key);
-    this.#lastKey = key;
-    this.#lastSlot = s;
-    return s;
-  }
-
   /** The value of `key`, or undefined if absent or expired (an expired key is deleted). */
   get(key: string): Value | undefined {
-    const m = this.#slots[this.#slotOf(key)];
+    const m = this.#slots[keySlot(key)];
     if (m === undefined) return undefined;
     const v = m.get(key);
     if (v === undefined) return undefined;
@@ -131,7 +121,7 @@ export class Database {
 
   /** As `get` (expires lazily) but does not count as an access. */
   peek(key: string): Value | undefined {
-    const m = this.#slots[this.#slotOf(key)];
+    const m = this.#slots[keySlot(key)];
     if (m === undefined) return undefined;
     const v = m.get(key);
     if (v === undefined) return undefined;
@@ -146,7 +136,7 @@ export class Database {
 
   /** Whether `key` is stored and its TTL, if any, has not passed. Never deletes (KEYS). */
   isLive(key: string, now: number): boolean {
-    if (this.#slots[this.#slotOf(key)]?.has(key) !== true) return false;
+    if (this.#slots[keySlot(key)]?.has(key) !== true) return false;
     if (this.expires.size === 0) return true;
     const at = this.expires.get(key);
     return at === undefined || at > now;
@@ -157,7 +147,7 @@ export class Database {
    * Signals the change.
    */
   set(key: string, value: Value, keepTtl = false): void {
-    const slot = this.#slotOf(key);
+    const slot = keySlot(key);
     let m = this.#slots[slot];
     if (m === undefined) {
       if (this.#slots === EMPTY_SLOTS) {
@@ -176,7 +166,7 @@ export class Database {
 
   /** Deletes `key`; returns whether it existed (and was not expired). Signals the change. */
   delete(key: string): boolean {
-    const slot = this.#slotOf(key);
+    const slot = keySlot(key);
     const m = this.#slots[slot];
     if (m === undefined || !m.has(key)) return false;
     if (this.expires.size !== 0 && this.#expireIfDue(key)) return false;
@@ -209,7 +199,7 @@ export class Database {
 
   /** Deletes an expired key and signals it (used by lazy and active expiry). */
   expireNow(key: string): void {
-    const slot = this.#slotOf(key);
+    const slot = keySlot(key);
     const m = this.#slots[slot];
     if (m === undefined || !m.has(key)) {
       this.expires.delete(key);
@@ -243,7 +233,6 @@ export class Database {
     this.expires = new Map();
     this.expireIterator = undefined;
     this.#cursorCache.clear();
-    this.#lastKey = undefined;
     if (this.#access !== undefined) this.#access = new Map();
   }
 
@@ -270,7 +259,6 @@ export class Database {
     other.#accessMode = mode;
     this.#cursorCache.clear();
     other.#cursorCache.clear();
-    this.#lastKey = other.#lastKey = undefined;
   }
 
   /*----------------------------------------------------------------------------

@@ -13,18 +13,26 @@
  * reply. Cost: one Map lookup per modification while anyone watches that
  * database, nothing otherwise.
  */
-import type { Client } from './client.js';
 import type { Database } from './keyspace.js';
 
+/**
+ * Whoever watches keys: a client (WATCH), or MIGRATE guarding a key on its
+ * way (./cluster/migrate.ts, ./cluster/chunked-transfer.ts).
+ */
+export interface Watcher {
+  watching: { db: Database; key: string }[];
+  watchDirty: boolean;
+}
+
 export class WatchRegistry {
-  #byDb = new Map<Database, Map<string, Set<Client>>>();
+  #byDb = new Map<Database, Map<string, Set<Watcher>>>();
 
   /** True if nobody watches any key (the fast path for `touched`). */
   get empty(): boolean {
     return this.#byDb.size === 0;
   }
 
-  watch(c: Client, db: Database, key: string): void {
+  watch(c: Watcher, db: Database, key: string): void {
     let keys = this.#byDb.get(db);
     if (keys === undefined) this.#byDb.set(db, (keys = new Map()));
     let clients = keys.get(key);
@@ -35,7 +43,7 @@ export class WatchRegistry {
   }
 
   /** Forgets every key `c` watches (UNWATCH, EXEC, DISCARD, disconnect). */
-  unwatchAll(c: Client): void {
+  unwatchAll(c: Watcher): void {
     for (const { db, key } of c.watching) {
       const keys = this.#byDb.get(db);
       const clients = keys?.get(key);

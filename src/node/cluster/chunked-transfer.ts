@@ -63,6 +63,7 @@ import type { Database } from '../keyspace.js';
 import { ErrorReply } from '../resp/reply.js';
 import type { Server } from '../server.js';
 import type { Value } from '../values.js';
+import type { Watcher } from '../watch.js';
 import { chunkReaderFor, type ChunkBounds, type ChunkReader } from './chunk-codec.js';
 
 const CHUNK_ENV = process.env['SHARDIS_MIGRATE_CHUNK_MIN'];
@@ -188,12 +189,6 @@ export interface TransferOptions {
  */
 export type TransferResult = { kind: 'moved' } | { kind: 'gone' } | { kind: 'refused'; message: string } | { kind: 'fatal'; reply: ErrorReply };
 
-/** The watch registry's view of a client: the transfer registers itself as one. */
-interface Watcher {
-  watching: { db: Database; key: string }[];
-  watchDirty: boolean;
-}
-
 interface Attempt {
   readonly id: string;
   readonly value: Value;
@@ -250,7 +245,7 @@ export class ChunkedTransfer {
       return;
     }
     this.#attempts++;
-    this.#server.watches.watch(this.#watcher as unknown as Client, db, key);
+    this.#server.watches.watch(this.#watcher, db, key);
     if (this.#server.cluster !== undefined) {
       lock(this.#server, key);
       this.#locked = true;
@@ -269,7 +264,7 @@ export class ChunkedTransfer {
 
   /** Unwatches and unlocks the key. */
   #release(): void {
-    this.#server.watches.unwatchAll(this.#watcher as unknown as Client);
+    this.#server.watches.unwatchAll(this.#watcher);
     if (this.#locked) {
       unlock(this.#server, this.#o.key);
       this.#locked = false;

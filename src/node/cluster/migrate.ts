@@ -37,6 +37,7 @@ import { NOT_INTEGER, RespError, SYNTAX } from '../errors.js';
 import { ErrorReply, OK, SimpleString, type Reply } from '../resp/reply.js';
 import type { Server } from '../server.js';
 import type { Database } from '../keyspace.js';
+import type { Watcher } from '../watch.js';
 import type { Value } from '../values.js';
 import { ChunkedTransfer, isBigValue, lock, respCommand, unlock, type TransferResult } from './chunked-transfer.js';
 
@@ -191,7 +192,7 @@ interface Found {
   key: string;
   value: Value;
   ttl: number;
-  watcher: { watching: { db: Database; key: string }[]; watchDirty: boolean };
+  watcher: Watcher;
   /** Set by `release`: the key changed while on its way. */
   changed: boolean;
 }
@@ -220,14 +221,14 @@ function readKey(c: Client, db: Database, key: string): Found | undefined {
  * transfer) instead of landing on a copy about to be deleted.
  */
 function guard(server: Server, db: Database, f: Found): void {
-  server.watches.watch(f.watcher as unknown as Client, db, f.key);
+  server.watches.watch(f.watcher, db, f.key);
   if (server.cluster !== undefined) lock(server, f.key);
 }
 
 /** Ends `guard`, noting in `f.changed` whether the key changed (unwatching clears the flag). */
 function release(server: Server, f: Found): void {
   f.changed = f.watcher.watchDirty;
-  server.watches.unwatchAll(f.watcher as unknown as Client);
+  server.watches.unwatchAll(f.watcher);
   if (server.cluster !== undefined) unlock(server, f.key);
 }
 

@@ -108,6 +108,20 @@ export async function formCluster(nodes: ClusterTestNode[]): Promise<void> {
   await waitForOk(nodes);
 }
 
+/** Launches `n` fresh nodes and forms them into one cluster (formCluster); stop them with stopAll. */
+export async function startFormedCluster(n: number): Promise<ClusterTestNode[]> {
+  const nodes: ClusterTestNode[] = [];
+  for (let i = 0; i < n; i++) nodes.push(await newNode());
+  await Promise.all(nodes.map((node) => launch(node)));
+  await formCluster(nodes);
+  return nodes;
+}
+
+/** The node id of the node on `port` (CLUSTER MYID). */
+export async function myId(port: number): Promise<string> {
+  return (await cmd(port, 'CLUSTER', 'MYID')).slice(5, 45);
+}
+
 export async function waitForOk(nodes: ClusterTestNode[]): Promise<void> {
   await waitFor('cluster_state:ok on every node', async () => {
     for (const n of nodes) {

@@ -15,7 +15,7 @@ import { STAGING_IDLE_MS, stagedTransfers } from '../../../src/node/cluster/chun
 import { framePayload, DUMP_TAGS } from '../../../src/node/dump.js';
 import { startShardis, type RunningServer } from '../../helpers/servers.js';
 import { RawClient } from '../../helpers/resp.js';
-import { cmd, formCluster, launch, newNode, redisCli, stopAll, type ClusterTestNode } from './helpers.js';
+import { cmd, myId, redisCli, startFormedCluster, stopAll, type ClusterTestNode } from './helpers.js';
 
 type Kind = 'hash' | 'zset' | 'list' | 'set' | 'intset';
 
@@ -197,16 +197,14 @@ describe('chunked MIGRATE between two standalone nodes', () => {
 describe('chunked MIGRATE in cluster mode', () => {
   let nodes: ClusterTestNode[];
   beforeAll(async () => {
-    nodes = [await newNode(), await newNode()];
-    await Promise.all(nodes.map((n) => launch(n)));
-    await formCluster(nodes);
+    nodes = await startFormedCluster(2);
   }, 120_000);
   afterAll(() => stopAll(nodes));
 
   it('MIGRATE of a big key in a MIGRATING slot refuses writes to it with TRYAGAIN, serves reads, and the key arrives whole', async () => {
     const [src, dst] = [nodes[0]!, nodes[1]!];
-    const srcId = (await cmd(src.port, 'CLUSTER', 'MYID')).slice(5, 45);
-    const dstId = (await cmd(dst.port, 'CLUSTER', 'MYID')).slice(5, 45);
+    const srcId = await myId(src.port);
+    const dstId = await myId(dst.port);
     // {b} hashes to slot 3300, owned by the first node.
     const s = await RawClient.connect(src.port);
     await load(s, 'zset', '{b}big', 150_000);
@@ -241,8 +239,8 @@ describe('chunked MIGRATE in cluster mode', () => {
 
   it('redis-cli --cluster reshard moves a slot holding a 100k-field hash, unchanged, through the chunked MIGRATE', async () => {
     const [src, dst] = [nodes[0]!, nodes[1]!];
-    const srcId = (await cmd(src.port, 'CLUSTER', 'MYID')).slice(5, 45);
-    const dstId = (await cmd(dst.port, 'CLUSTER', 'MYID')).slice(5, 45);
+    const srcId = await myId(src.port);
+    const dstId = await myId(dst.port);
     // {k596} hashes to slot 0, the first slot redis-cli takes from the source.
     const s = await RawClient.connect(src.port);
     await load(s, 'hash', '{k596}big', 100_000);

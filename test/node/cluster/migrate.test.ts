@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShardis, type RunningServer } from '../../helpers/servers.js';
 import { RawClient } from '../../helpers/resp.js';
-import { cmd, formCluster, launch, newNode, stopAll, type ClusterTestNode } from './helpers.js';
+import { cmd, myId, startFormedCluster, stopAll, type ClusterTestNode } from './helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -87,16 +87,14 @@ describe('MIGRATE between two standalone nodes with a write in flight', () => {
 describe('MIGRATE in cluster mode with a write in flight', () => {
   let nodes: ClusterTestNode[];
   beforeAll(async () => {
-    nodes = [await newNode(), await newNode()];
-    await Promise.all(nodes.map((n) => launch(n)));
-    await formCluster(nodes);
+    nodes = await startFormedCluster(2);
   }, 120_000);
   afterAll(() => stopAll(nodes));
 
   it('SET of a key whose MIGRATE is in flight gets TRYAGAIN, and then ASK once the key has moved', async () => {
     const [src, dst] = [nodes[0]!, nodes[1]!];
-    const srcId = (await cmd(src.port, 'CLUSTER', 'MYID')).slice(5, 45);
-    const dstId = (await cmd(dst.port, 'CLUSTER', 'MYID')).slice(5, 45);
+    const srcId = await myId(src.port);
+    const dstId = await myId(dst.port);
     // {b} hashes to slot 3300, owned by the first node.
     const s = await RawClient.connect(src.port);
     expect(await s.text('SET', '{b}k', 'old')).toBe('+OK\r\n');
