@@ -120,66 +120,146 @@ export function scanReply(cursor: number, items: Reply[]): Reply {
   return [String(cursor), items];
 }
 
+/** Elements per page of DenseMap's key and value arrays (a power of two). */
+const PAGE_BITS = 16;
+const PAGE_MASK = (1 << PAGE_BITS) - 1;
+/** Size at which a DenseMap splits its index into `SEGMENTS` maps. */
+const SPLIT_AT = 1 << 15;
+/** Index segments of a split DenseMap (a power of two). */
+const SEGMENTS = 256;
+/** Characters hashed at each end of a key to pick its segment. */
+const HASHED_ENDS = 64;
+
+/**
+ * Segment of `key` in a split DenseMap: FNV-1a over the length and at most
+ * `HASHED_ENDS` characters at each end, so the cost is bounded for long
+ * keys. Keys that differ only in the middle of a long key share a segment,
+ * which only makes that segment bigger (never wrong).
+ */
+function segmentOf(key: string): number {
+  const n = key.length;
+  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+  if (n <= 2 * HASHED_ENDS) {
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  } else {
+    for (let i = 0; i < HASHED_ENDS; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    for (let i = n - HASHED_ENDS; i < n; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  }
+  return (h ^ (h >>> 15)) & (SEGMENTS - 1);
+}
+
 /**
  * Insertion-ordered map (until deletions swap elements) with O(1) random
  * access and a stateless scan cursor; see the module comment.
+ *
+ * No single step is O(N), so a collection of millions of elements grows
+ * (by HSET, SADD, ZADD or a chunked MIGRATE) and shrinks without a long
+ * pause:
+ *  - a JS Map rehashes all its entries in one go when it doubles (about
+ *    150 ms at half a million entries). Past `SPLIT_AT` entries the index
+ *    is split, once, into `SEGMENTS` Maps chosen by a hash of the key
+ *    (`segmentOf`), so a rehash only ever moves one segment;
+ *  - a JS array copies all its elements when it grows. The keys and values
+ *    live in pages of 2^`PAGE_BITS` elements, so growing copies at most one
+ *    page and element `i` is `pages[i >>> PAGE_BITS][i & PAGE_MASK]`.
+ * A split index stays split when the map shrinks.
  */
 export class DenseMap<V> {
-  #index = new Map<string, number>();
-  #keys: string[] = [];
-  #vals: V[] = [];
+  /** The index (key -> position) until the split. */
+  #index: Map<string, number> | null = new Map<string, number>();
+  /** The index segments after the split (null before). */
+  #segments: Map<string, number>[] | null = null;
+  /** Pages of keys and values; the last page is the only one not full, and only page 0 may be empty. */
+  #keys: string[][] = [[]];
+  #vals: V[][] = [[]];
+  #size = 0;
 
   get size(): number {
-    return this.#keys.length;
+    return this.#size;
+  }
+
+  /** The index map holding `key` (or that would hold it). */
+  #indexOf(key: string): Map<string, number> {
+    return this.#index ?? this.#segments![segmentOf(key)]!;
   }
 
   has(key: string): boolean {
-    return this.#index.has(key);
+    return this.#indexOf(key).has(key);
   }
 
   get(key: string): V | undefined {
-    const i = this.#index.get(key);
-    return i === undefined ? undefined : this.#vals[i];
+    const i = this.#indexOf(key).get(key);
+    return i === undefined ? undefined : this.#vals[i >>> PAGE_BITS]![i & PAGE_MASK];
   }
 
   /** Sets `key` to `value`; returns true if the key is new. */
   set(key: string, value: V): boolean {
-    const i = this.#index.get(key);
+    const index = this.#indexOf(key);
+    const i = index.get(key);
     if (i !== undefined) {
-      this.#vals[i] = value;
+      this.#vals[i >>> PAGE_BITS]![i & PAGE_MASK] = value;
       return false;
     }
-    this.#index.set(key, this.#keys.length);
-    this.#keys.push(key);
-    this.#vals.push(value);
+    const n = this.#size;
+    index.set(key, n);
+    const p = n >>> PAGE_BITS;
+    if (p === this.#keys.length) {
+      this.#keys.push([]);
+      this.#vals.push([]);
+    }
+    this.#keys[p]!.push(key);
+    this.#vals[p]!.push(value);
+    this.#size = n + 1;
+    if (this.#index !== null && n + 1 >= SPLIT_AT) this.#split();
     return true;
+  }
+
+  /** Moves the index into `SEGMENTS` maps (once, at `SPLIT_AT` entries: O(SPLIT_AT)). */
+  #split(): void {
+    const segments: Map<string, number>[] = [];
+    for (let s = 0; s < SEGMENTS; s++) segments.push(new Map<string, number>());
+    for (let i = 0; i < this.#size; i++) {
+      const k = this.keyAt(i);
+      segments[segmentOf(k)]!.set(k, i);
+    }
+    this.#segments = segments;
+    this.#index = null;
   }
 
   /** Deletes `key` (the last element takes its place); returns whether it existed. */
   delete(key: string): boolean {
-    const i = this.#index.get(key);
+    const index = this.#indexOf(key);
+    const i = index.get(key);
     if (i === undefined) return false;
-    this.#index.delete(key);
-    const last = this.#keys.length - 1;
+    index.delete(key);
+    const last = this.#size - 1;
+    const lp = last >>> PAGE_BITS;
+    const keys = this.#keys[lp]!;
+    const vals = this.#vals[lp]!;
     if (i !== last) {
-      const k = this.#keys[last]!;
-      this.#keys[i] = k;
-      this.#vals[i] = this.#vals[last]!;
-      this.#index.set(k, i);
+      const k = keys[keys.length - 1]!;
+      this.#keys[i >>> PAGE_BITS]![i & PAGE_MASK] = k;
+      this.#vals[i >>> PAGE_BITS]![i & PAGE_MASK] = vals[vals.length - 1]!;
+      this.#indexOf(k).set(k, i);
     }
-    this.#keys.pop();
-    this.#vals.pop();
+    keys.pop();
+    vals.pop();
+    if (keys.length === 0 && lp > 0) {
+      this.#keys.pop();
+      this.#vals.pop();
+    }
+    this.#size = last;
     return true;
   }
 
   /** Key at position `i` (0 <= i < size). */
   keyAt(i: number): string {
-    return this.#keys[i]!;
+    return this.#keys[i >>> PAGE_BITS]![i & PAGE_MASK]!;
   }
 
   /** Value at position `i` (0 <= i < size). */
   valueAt(i: number): V {
-    return this.#vals[i]!;
+    return this.#vals[i >>> PAGE_BITS]![i & PAGE_MASK]!;
   }
 
   /**
@@ -187,12 +267,12 @@ export class DenseMap<V> {
    * `count` elements and returns the next cursor (0 when done).
    */
   scan(cursor: number, count: number, visit: (key: string, value: V) => void): number {
-    const n = this.#keys.length;
+    const n = this.#size;
     let p = cursor === 0 || cursor > n ? n : cursor;
     const stop = Math.max(0, p - count);
     while (p > stop) {
       p--;
-      visit(this.#keys[p]!, this.#vals[p]!);
+      visit(this.keyAt(p), this.valueAt(p));
     }
     return p;
   }

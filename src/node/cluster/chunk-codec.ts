@@ -12,7 +12,12 @@
  * value is cut into byte ranges: its chunks carry the raw bytes after the
  * flags byte. The flags byte says which encoding the source held (for sets:
  * intset, whose members then come in ascending order), so the target can
- * build the same one.
+ * build the same one. The first chunk of a collection also says how many
+ * elements the whole value has (flag `FLAG_SIZED`, then that count as 4
+ * bytes big-endian, before the elements), so the target can size its
+ * buffers once (a list's ring buffer, a skiplist's record buffer) instead
+ * of copying them as they double: at a million elements one such copy
+ * stalls the target for tens of milliseconds.
  *
  * `ChunkReader` reads a value by position: the source keeps the position
  * between chunks, which is only valid while the value is unchanged (the
@@ -31,6 +36,14 @@ import type { Value } from '../values.js';
 
 /** Flags byte: the source set was an intset (members in ascending order). */
 const FLAG_INTSET = 1;
+/** Flags byte: the element count of the whole value follows (first chunk only). */
+const FLAG_SIZED = 2;
+/**
+ * Largest element count the target pre-sizes for: a count is only a hint
+ * (the elements still have to arrive), so a made-up one must not make a
+ * small value hold a huge buffer.
+ */
+export const MAX_SIZE_HINT = 1 << 22;
 
 /** Elements encoded between two looks at the clock. */
 const CLOCK_EVERY = 128;
@@ -73,6 +86,12 @@ export interface ChunkReader {
   write(out: string[], from: number, bounds: ChunkBounds): number;
 }
 
+/** The flags byte of a collection chunk, and the element count if `from` is 0 (the first chunk). */
+function header(out: string[], flags: number, from: number, total: number): void {
+  if (from === 0) out.push(String.fromCharCode(flags | FLAG_SIZED), u32(total));
+  else out.push(String.fromCharCode(flags));
+}
+
 /** Appends strings `at(from)`, `at(from + 1)`, ... (each as length + bytes) within `b`; returns the position after the last. */
 function writeStrings(out: string[], from: number, total: number, b: ChunkBounds, at: (i: number) => string): number {
   let bytes = 0;
@@ -112,7 +131,7 @@ export function chunkReaderFor(v: Value): ChunkReader {
         tag: DUMP_TAGS.list,
         total: l.size,
         write: (out, from, b) => {
-          out.push('\x00');
+          header(out, 0, from, l.size);
           return writeStrings(out, from, l.size, b, (i) => l.get(i));
         },
       };
@@ -124,7 +143,7 @@ export function chunkReaderFor(v: Value): ChunkReader {
         tag: DUMP_TAGS.set,
         total: s.size,
         write: (out, from, b) => {
-          out.push(String.fromCharCode(flags));
+          header(out, flags, from, s.size);
           return writeStrings(out, from, s.size, b, (i) => s.memberAt(i));
         },
       };
@@ -139,7 +158,7 @@ export function chunkReaderFor(v: Value): ChunkReader {
         tag: DUMP_TAGS.hash,
         total: h.size,
         write: (out, from, b) => {
-          out.push('\x00');
+          header(out, 0, from, h.size);
           b2.maxElements = b.maxElements * 2;
           b2.maxBytes = b.maxBytes;
           b2.deadline = b.deadline;
@@ -161,7 +180,7 @@ export function chunkReaderFor(v: Value): ChunkReader {
         tag: DUMP_TAGS.zset,
         total: z.size,
         write(out, from, b) {
-          out.push('\x00');
+          header(out, 0, from, z.size);
           const end = Math.min(z.size, from + b.maxElements);
           let bytes = 0;
           let i = from;
@@ -192,6 +211,8 @@ export function chunkReaderFor(v: Value): ChunkReader {
 /** A decoded chunk: strings (pairs for a hash), and scores for a sorted set. */
 export interface DecodedChunk {
   flags: number;
+  /** Element count of the whole value, from a first chunk (0 when not given). */
+  sizeHint: number;
   items: string[];
   scores: number[] | null;
 }
@@ -200,13 +221,19 @@ export interface DecodedChunk {
 export function decodeChunk(tag: number, body: string): DecodedChunk | undefined {
   if (body.length < 1) return undefined;
   const flags = body.charCodeAt(0);
-  if (tag === DUMP_TAGS.string) return { flags, items: [body.slice(1)], scores: null };
+  if (tag === DUMP_TAGS.string) return { flags, sizeHint: 0, items: [body.slice(1)], scores: null };
   const zset = tag === DUMP_TAGS.zset;
   if (!zset && tag !== DUMP_TAGS.hash && tag !== DUMP_TAGS.list && tag !== DUMP_TAGS.set) return undefined;
   const items: string[] = [];
   const scores: number[] | null = zset ? [] : null;
   const n = body.length;
   let p = 1;
+  let sizeHint = 0;
+  if (flags & FLAG_SIZED) {
+    if (p + 4 > n) return undefined;
+    sizeHint = ((body.charCodeAt(p) << 24) >>> 0) + (body.charCodeAt(p + 1) << 16) + (body.charCodeAt(p + 2) << 8) + body.charCodeAt(p + 3);
+    p += 4;
+  }
   while (p < n) {
     if (p + 4 > n) return undefined;
     const len = ((body.charCodeAt(p) << 24) >>> 0) + (body.charCodeAt(p + 1) << 16) + (body.charCodeAt(p + 2) << 8) + body.charCodeAt(p + 3);
@@ -223,7 +250,7 @@ export function decodeChunk(tag: number, body: string): DecodedChunk | undefined
     }
   }
   if (tag === DUMP_TAGS.hash && items.length % 2 !== 0) return undefined;
-  return { flags, items, scores };
+  return { flags, sizeHint, items, scores };
 }
 
 /** Limits that put any hash / sorted set in its big encoding at the first element. */
@@ -239,14 +266,20 @@ export class ChunkAssembler {
   #parts: string[] | undefined;
   #setLimits: SetLimits = NO_INTSET;
 
-  constructor(tag: number, flags: number) {
+  /**
+   * An assembler for a value of DUMP tag `tag`, from the `flags` of its
+   * first chunk; `sizeHint` (its element count, if given, at most
+   * `MAX_SIZE_HINT` is used) pre-sizes a list's or a skiplist's buffers.
+   */
+  constructor(tag: number, flags: number, sizeHint = 0) {
     this.tag = tag;
+    const hint = Math.min(sizeHint, MAX_SIZE_HINT);
     switch (tag) {
       case DUMP_TAGS.string:
         this.#parts = [];
         break;
       case DUMP_TAGS.list:
-        this.#value = new ListValue();
+        this.#value = new ListValue(hint);
         break;
       case DUMP_TAGS.set:
         this.#value = new SetValue();
@@ -255,6 +288,7 @@ export class ChunkAssembler {
       case DUMP_TAGS.zset: {
         const z = new ZSetValue();
         z.convertToSkiplist();
+        z.reserve(hint);
         this.#value = z;
         break;
       }

@@ -218,7 +218,7 @@ export function restoreChunkCommand(c: Client, args: string[]): Reply | typeof B
   if (seq === 0) {
     let assembler: ChunkAssembler;
     try {
-      assembler = new ChunkAssembler(tag, chunk.flags);
+      assembler = new ChunkAssembler(tag, chunk.flags, chunk.sizeHint);
     } catch {
       throw BAD_DATA_FORMAT;
     }

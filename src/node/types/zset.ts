@@ -97,6 +97,11 @@ export class ZSetValue implements CollectionValue {
     this.#lpMembers = this.#lpScores = null;
   }
 
+  /** Pre-sizes the skiplist for `n` more members (see SkipList.reserve); a no-op on a listpack. */
+  reserve(n: number): void {
+    this.#zsl?.reserve(n);
+  }
+
   /** Score of `member`, or undefined. */
   score(member: string): number | undefined {
     if (this.#dict !== null) return this.#dict.get(member);

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkAssembler, chunkReaderFor, decodeChunk } from '../../../src/node/cluster/chunk-codec.js';
+import { ChunkAssembler, chunkReaderFor, decodeChunk, MAX_SIZE_HINT } from '../../../src/node/cluster/chunk-codec.js';
 import { DUMP_TAGS, serializeValue } from '../../../src/node/dump.js';
 import { HashValue } from '../../../src/node/types/hash.js';
 import { ListValue } from '../../../src/node/types/list.js';
@@ -29,7 +29,9 @@ function roundTrip(v: Value, maxElements: number, maxBytes: number): { value: Va
     const chunk = decodeChunk(reader.tag, parts.join(''));
     expect(chunk).toBeDefined();
     if (reader.tag === DUMP_TAGS.hash) expect(chunk!.items.length % 2).toBe(0);
-    assembler ??= new ChunkAssembler(reader.tag, chunk!.flags);
+    // The first chunk of a collection tells the element count (the target pre-sizes with it).
+    if (reader.tag !== DUMP_TAGS.string) expect(chunk!.sizeHint).toBe(chunks === 1 ? reader.total : 0);
+    assembler ??= new ChunkAssembler(reader.tag, chunk!.flags, chunk!.sizeHint);
     expect(assembler.apply(chunk!, 0, Infinity)).toBe(chunk!.items.length);
   }
   return { value: assembler?.finish(), chunks };
@@ -83,13 +85,26 @@ describe('chunk codec', () => {
     expect(decodeChunk(DUMP_TAGS.zset, '\x00' + u32(1) + 'a' + '\x00\x00\x00\x00\x00\x00\xf8\x7f')).toBeUndefined();
     expect(decodeChunk(9, '\x00')).toBeUndefined();
     expect(decodeChunk(DUMP_TAGS.list, '')).toBeUndefined();
-    expect(decodeChunk(DUMP_TAGS.list, '\x00' + u32(1) + 'a')).toEqual({ flags: 0, items: ['a'], scores: null });
+    expect(decodeChunk(DUMP_TAGS.list, '\x00' + u32(1) + 'a')).toEqual({ flags: 0, sizeHint: 0, items: ['a'], scores: null });
+  });
+
+  it('decodeChunk reads the element count of a first chunk, and a made-up count only pre-sizes (capped)', () => {
+    const u32 = (n: number): string => String.fromCharCode((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+    expect(decodeChunk(DUMP_TAGS.list, '\x02' + u32(3) + u32(1) + 'a')).toEqual({ flags: 2, sizeHint: 3, items: ['a'], scores: null });
+    expect(decodeChunk(DUMP_TAGS.list, '\x02' + '\x00\x00')).toBeUndefined();
+    // A hint far past MAX_SIZE_HINT (a damaged or hostile chunk) builds the elements actually sent.
+    for (const tag of [DUMP_TAGS.list, DUMP_TAGS.zset]) {
+      const a = new ChunkAssembler(tag, 2, 0xffffffff);
+      expect(a.apply({ flags: 2, sizeHint: 0xffffffff, items: ['x'], scores: tag === DUMP_TAGS.zset ? [1] : null }, 0, Infinity)).toBe(1);
+      expect((a.finish() as ListValue | ZSetValue).size).toBe(1);
+    }
+    expect(MAX_SIZE_HINT).toBeLessThan(0xffffffff);
   });
 
   it('ChunkAssembler refuses a member repeated across chunks and an empty result', () => {
     const a = new ChunkAssembler(DUMP_TAGS.set, 0);
-    expect(a.apply({ flags: 0, items: ['x', 'y'], scores: null }, 0, Infinity)).toBe(2);
-    expect(a.apply({ flags: 0, items: ['y'], scores: null }, 0, Infinity)).toBe(-1);
+    expect(a.apply({ flags: 0, sizeHint: 0, items: ['x', 'y'], scores: null }, 0, Infinity)).toBe(2);
+    expect(a.apply({ flags: 0, sizeHint: 0, items: ['y'], scores: null }, 0, Infinity)).toBe(-1);
     expect(new ChunkAssembler(DUMP_TAGS.zset, 0).finish()).toBeUndefined();
   });
 });

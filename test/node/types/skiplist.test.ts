@@ -95,6 +95,19 @@ describe('SkipList', () => {
     expect(zsl.countBelowScore(10_000, false)).toBe(10_000);
   });
 
+  it('SkipList.reserve pre-sizes for inserts that then keep order and ranks', () => {
+    const zsl = new SkipList();
+    zsl.insert(5, 'before');
+    zsl.reserve(30_000);
+    zsl.reserve(10); // already large enough: a no-op
+    for (let i = 0; i < 30_000; i++) zsl.insert(i % 97, `m${i}`);
+    expect(zsl.length).toBe(30_001);
+    const all = contents(zsl);
+    for (let i = 1; i < all.length; i++) expect(cmp(all[i - 1]!, all[i]!)).toBeLessThan(0);
+    expect(zsl.member(zsl.byRank(1))).toBe('m0');
+    expect(zsl.rankOf(5, 'before')).toBe(all.findIndex(([s, m]) => s === 5 && m === 'before') + 1);
+  });
+
   it('SkipList reuses the records and member ids of deleted nodes and keeps order across buffer growth', () => {
     const zsl = new SkipList();
     for (let i = 0; i < 5_000; i++) zsl.insert(i, `m${i}`);
