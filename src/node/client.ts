@@ -2,13 +2,15 @@
  * One client connection: its socket, request parser, protocol state and
  * pending output.
  *
- * Request path: socket 'data' → `#onData` feeds the parser and pulls commands
- * one at a time into `processCommand` (./dispatch.ts), which appends each reply
- * to `#out`; when the chunk is used up, `flush` writes everything produced for
- * it in one socket write. A blocked client (BLPOP, CLIENT PAUSE) stops pulling
+ * Request path: bytes arrive through the connection (./connection-io.ts) →
+ * `onData` feeds the parser and pulls commands one at a time into
+ * `processCommand` (./dispatch.ts), which appends each reply to `#out`; when
+ * the chunk is used up, `flush` writes everything produced for it in one
+ * socket write. A blocked client (BLPOP, CLIENT PAUSE) stops pulling
  * until `unblock`, so pipelined commands after it wait their turn, as in Redis.
  */
 import type { Socket } from 'node:net';
+import type { Connection } from './connection-io.js';
 import type { Database } from './keyspace.js';
 import { encodeReply, type Protocol, type Reply } from './resp/reply.js';
 import { ProtocolError, RequestParser } from './resp/request-parser.js';
@@ -26,7 +28,7 @@ export interface QueuedCommand {
 export class Client {
   readonly id: number;
   readonly server: Server;
-  readonly socket: Socket;
+  readonly conn: Connection;
   readonly parser: RequestParser;
   /** `ip:port` of the peer and of our side, for CLIENT LIST. */
   readonly addr: string;
@@ -73,10 +75,12 @@ export class Client {
 
   #out = '';
 
-  constructor(server: Server, id: number, socket: Socket, db: Database, authenticated: boolean) {
+  /** `conn` is opened by the server with this client's `onData`, `onDrain` and `close` as its events. */
+  constructor(server: Server, id: number, conn: Connection, db: Database, authenticated: boolean) {
     this.server = server;
     this.id = id;
-    this.socket = socket;
+    this.conn = conn;
+    const socket = conn.socket;
     this.db = db;
     this.#authenticated = authenticated;
     this.parser = new RequestParser(server.config.getNumber('proto-max-bulk-len'));
@@ -85,12 +89,10 @@ export class Client {
     this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('drain', () => {
-      if (!this.closed && this.socket.isPaused()) this.socket.resume();
-    });
-    socket.on('error', () => this.close());
-    socket.on('close', () => this.close());
+  }
+
+  get socket(): Socket {
+    return this.conn.socket;
   }
 
   get authenticated(): boolean {
@@ -108,10 +110,11 @@ export class Client {
 
   /** Bytes of output produced and not yet handed to the socket, plus the socket's own buffer. */
   get outputBytes(): number {
-    return this.#out.length + (this.socket.writableLength ?? 0);
+    return this.#out.length + this.conn.queuedBytes;
   }
 
-  #onData(chunk: Buffer): void {
+  /** Bytes from the peer. `transient`: `chunk` is reused once this returns, so the parser keeps a copy of what it still needs. */
+  onData(chunk: Buffer, transient: boolean): void {
     if (this.closed) return;
     this.server.stats.netInputBytes += chunk.length;
     this.parser.feed(chunk);
@@ -121,7 +124,13 @@ export class Client {
       return;
     }
     this.processInput();
+    if (transient) this.parser.release(chunk);
     this.flush();
+  }
+
+  /** Everything written reached the kernel: read again if output backpressure had paused us. */
+  onDrain(): void {
+    if (!this.closed && this.conn.readingPaused) this.conn.pauseReading(false);
   }
 
   /** Executes buffered commands until input runs out, the client blocks, or it must close. */
@@ -161,12 +170,12 @@ export class Client {
       const out = this.#out;
       this.#out = '';
       this.server.stats.netOutputBytes += out.length;
-      this.socket.write(out, 'latin1');
-      if (this.socket.writableLength > OUTPUT_HIGH_WATER && !this.socket.isPaused()) this.socket.pause();
+      this.conn.write(out);
+      if (this.conn.queuedBytes > OUTPUT_HIGH_WATER) this.conn.pauseReading(true);
     }
     if (this.closeAfterReply) {
       this.closed = true;
-      this.socket.end();
+      this.conn.end();
       this.server.removeClient(this);
     }
   }
@@ -189,7 +198,7 @@ export class Client {
       this.blocked = undefined;
       b.cancel();
     }
-    this.socket.destroy();
+    this.conn.destroy();
     this.server.removeClient(this);
   }
 }

@@ -13,6 +13,7 @@ import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { CommandSpec } from '../router/command-spec.js';
 import { Client } from './client.js';
+import { fastIOAvailable, openConnection } from './connection-io.js';
 import { SYSTEM_CLOCK, type Clock } from './clock.js';
 import { Config } from './config.js';
 import type { RespError } from './errors.js';
@@ -137,7 +138,8 @@ export class Server {
     const binds = this.config.get('bind') as string[];
     let bound = port;
     for (const host of binds) {
-      const srv = createServer({ noDelay: true }, (s) => this.#accept(s));
+      // Paused sockets let openConnection re-wrap them for the fast read path.
+      const srv: NetServer = createServer({ noDelay: true, pauseOnConnect: fastIOAvailable() }, (s) => this.#accept(s, srv));
       srv.maxConnections = Number.MAX_SAFE_INTEGER;
       await new Promise<void>((resolve, reject) => {
         srv.once('error', (err: NodeJS.ErrnoException) => {
@@ -192,16 +194,23 @@ export class Server {
     this.#listeners = [];
   }
 
-  #accept(socket: Socket): void {
+  #accept(socket: Socket, listener: NetServer): void {
     this.stats.connectionsReceived++;
     if (this.clients.size >= this.config.getNumber('maxclients')) {
       this.stats.rejectedConnections++;
+      socket.resume(); // it may have been accepted paused: let the close be seen
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
     const authed = this.config.getString('requirepass') === '';
-    const c = new Client(this, this.#nextClientId++, socket, this.dbs[0]!, authed);
-    this.clients.set(c.id, c);
+    let client: Client | undefined;
+    const conn = openConnection(socket, listener, {
+      data: (chunk, transient) => client?.onData(chunk, transient),
+      drain: () => client?.onDrain(),
+      close: () => client?.close(),
+    });
+    client = new Client(this, this.#nextClientId++, conn, this.dbs[0]!, authed);
+    this.clients.set(client.id, client);
   }
 
   /** Forgets a closed client: its watches, monitor registration, transactions. */

@@ -83,6 +83,20 @@ export class RequestParser {
     }
   }
 
+  /**
+   * The caller is about to reuse `chunk`'s memory (a shared read buffer):
+   * copies whatever part of it the parser still holds. O(bytes kept), so a
+   * large value arriving over many reads is still copied about once.
+   */
+  release(chunk: Buffer): void {
+    if (this.#buf === chunk) {
+      this.#buf = this.#pos < chunk.length ? Buffer.from(chunk.subarray(this.#pos)) : EMPTY;
+      this.#pos = 0;
+    }
+    const i = this.#pending.lastIndexOf(chunk);
+    if (i !== -1) this.#pending[i] = Buffer.from(chunk);
+  }
+
   /** Returns the next complete command, `null` if more input is needed, or a protocol error. */
   next(): string[] | null | ProtocolError {
     for (;;) {

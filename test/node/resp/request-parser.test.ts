@@ -185,3 +185,36 @@ describe('RequestParser chunking', () => {
     expect(parser.bufferedBytes).toBe(0);
   });
 });
+
+describe('RequestParser with a reused read buffer', () => {
+  it('RequestParser.release keeps every command intact when each chunk is overwritten after use', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 40 }), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 20 }),
+        (commands, cuts) => {
+          const wire = bytes(commands.map(multibulk).join(''));
+          const shared = Buffer.alloc(64);
+          const parser = new RequestParser(MAX_BULK);
+          const got: string[][] = [];
+          let at = 0;
+          for (let i = 0; at < wire.length; i++) {
+            const n = Math.min(cuts[i % cuts.length]!, wire.length - at);
+            wire.copy(shared, 0, at, at + n);
+            at += n;
+            const chunk = shared.subarray(0, n);
+            parser.feed(chunk);
+            for (let r = parser.next(); r !== null; r = parser.next()) {
+              if (r instanceof ProtocolError) throw new Error(r.message);
+              got.push(r);
+            }
+            parser.release(chunk);
+            shared.fill(0x2a); // what the next read would do to the memory
+          }
+          expect(got).toEqual(commands);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,273 @@
+/**
+ * Client socket I/O for the server's hot path.
+ *
+ * Why not plain `socket.on('data')` / `socket.write()`. Node's stream layer
+ * costs a measurable share of a small request: every read allocates a 64 KiB
+ * buffer, wraps it in a Buffer, pushes it through the Readable state machine
+ * and schedules a `process.nextTick` (maybeReadMore); every write creates a
+ * Writable entry and another tick for its callback. Redis spends about
+ * 3.5 µs of user CPU on a GET; a Node server through streams spends about
+ * three times that, most of it in this layer (perf, `redis-benchmark -t get
+ * -c 17`). For the cluster benchmark, where three nodes and the load
+ * generator share two cores, that CPU is the throughput.
+ *
+ * The fast path, used when the runtime offers what it needs:
+ *  - reads: the accepted socket's libuv handle is re-wrapped in a Socket
+ *    created with Node's `onread` option, so the kernel copies into ONE
+ *    buffer shared by all connections and our callback runs synchronously
+ *    on it: no allocation, no stream push, no tick. The callback's bytes are
+ *    valid only during the call; the caller copies what it keeps (the
+ *    request parser's `release`).
+ *  - writes: straight to the handle with `writeLatin1String` and a WriteWrap
+ *    request, which is exactly what `socket.write(str, 'latin1')` ends in,
+ *    minus the Writable bookkeeping. libuv keeps writes in order: a write
+ *    the kernel could not take at once is queued, and later writes queue
+ *    behind it, so the byte stream is the same as through the stream layer.
+ *    `queuedBytes` is libuv's write queue, for output limits.
+ *  - ends and errors still go through the Socket: EOF ends the Readable
+ *    side and, with allowHalfOpen off, closes the socket ('close' fires);
+ *    `end()` shuts the write side down after the queued writes.
+ *
+ * The fallback uses the public stream API with the same contract. It is
+ * chosen when `process.binding('stream_wrap')` or the handle methods are
+ * missing (another runtime or Node version), or when SHARDIS_STREAM_IO=1
+ * (tests run both paths).
+ */
+import { Socket, type Server as NetServer } from 'node:net';
+
+/** What a connection reports to its owner. */
+export interface ConnectionEvents {
+  /** Bytes arrived. With `transient`, `chunk`'s memory is reused after the call returns. */
+  data(chunk: Buffer, transient: boolean): void;
+  /** Every queued write reached the kernel. */
+  drain(): void;
+  /** The connection is gone (peer closed, error, or destroy). Called once. */
+  close(): void;
+}
+
+export interface Connection {
+  /** Which path this connection uses (see the module header). */
+  readonly kind: 'fast' | 'stream';
+  readonly socket: Socket;
+  /** Sends `data` (latin1: one char per byte) after everything sent before. */
+  write(data: string): void;
+  /** Bytes accepted by `write` that the kernel has not taken yet. */
+  readonly queuedBytes: number;
+  /** Stops (true) or restarts (false) reading, for output backpressure. */
+  pauseReading(paused: boolean): void;
+  readonly readingPaused: boolean;
+  /** Sends what is queued, then closes the write side. */
+  end(): void;
+  /** Closes at once, dropping queued output. */
+  destroy(): void;
+}
+
+/** Node's internal write request (src/stream_wrap.cc); only the fields we set or read. */
+interface WriteReq {
+  handle: unknown;
+  oncomplete: (this: WriteReq, status: number) => void;
+  async: boolean;
+  bytes: number;
+  buffer: null;
+  conn: FastConnection | undefined;
+}
+
+interface StreamWrapBinding {
+  WriteWrap: new () => WriteReq;
+  streamBaseState: Int32Array;
+  kLastWriteWasAsync: number;
+}
+
+interface TcpHandle {
+  writeLatin1String(req: WriteReq, data: string): number;
+  readonly writeQueueSize: number;
+}
+
+let binding: StreamWrapBinding | null | undefined;
+
+/** The stream_wrap binding if this runtime has the pieces the fast path uses, else null. */
+function streamWrap(): StreamWrapBinding | null {
+  if (binding !== undefined) return binding;
+  binding = null;
+  if (process.env['SHARDIS_STREAM_IO'] === '1') return binding;
+  try {
+    const b = (process as unknown as { binding?: (name: string) => Partial<StreamWrapBinding> }).binding?.('stream_wrap');
+    if (b && typeof b.WriteWrap === 'function' && b.streamBaseState instanceof Int32Array && typeof b.kLastWriteWasAsync === 'number') {
+      binding = b as StreamWrapBinding;
+    }
+  } catch {
+    // No process.binding (or it refuses stream_wrap): the stream path is used.
+  }
+  return binding;
+}
+
+/** True when accepted sockets should be created paused, so `openConnection` can re-wrap them. */
+export function fastIOAvailable(): boolean {
+  return streamWrap() !== null;
+}
+
+/** The one read buffer all fast connections share (reads are synchronous on the JS thread). */
+let readBuffer: Buffer | undefined;
+const READ_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * Wraps an accepted socket. `server` is the listener it came from (the
+ * re-wrapped socket takes over its connection count, so `server.close()`
+ * still waits for it). Sockets accepted without `pauseOnConnect` always get
+ * the stream path.
+ */
+export function openConnection(accepted: Socket, server: NetServer, events: ConnectionEvents): Connection {
+  const b = streamWrap();
+  const internals = accepted as unknown as { _handle?: TcpHandle | null; _server?: NetServer | null; server?: NetServer | null };
+  const handle = internals._handle;
+  if (b !== null && accepted.isPaused() && handle && typeof handle.writeLatin1String === 'function') {
+    return new FastConnection(b, handle, server, events);
+  }
+  return new StreamConnection(accepted, events);
+}
+
+function onWriteComplete(this: WriteReq, status: number): void {
+  const conn = this.conn;
+  this.conn = undefined;
+  conn?.writeDone(status);
+}
+
+/** What both paths share: the socket, close reporting, pausing, ending. */
+abstract class BaseConnection implements Connection {
+  abstract readonly kind: 'fast' | 'stream';
+  abstract readonly queuedBytes: number;
+  readonly socket: Socket;
+  protected readonly events: ConnectionEvents;
+  protected paused = false;
+  protected closed = false;
+
+  constructor(socket: Socket, events: ConnectionEvents) {
+    this.socket = socket;
+    this.events = events;
+    socket.on('error', () => this.#onClose());
+    socket.on('close', () => this.#onClose());
+  }
+
+  abstract write(data: string): void;
+
+  get readingPaused(): boolean {
+    return this.paused;
+  }
+
+  pauseReading(paused: boolean): void {
+    if (this.paused === paused || this.closed) return;
+    this.paused = paused;
+    if (paused) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  #onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.events.close();
+  }
+}
+
+class FastConnection extends BaseConnection {
+  readonly kind = 'fast';
+  readonly #handle: TcpHandle;
+  readonly #binding: StreamWrapBinding;
+  #asyncWrites = 0;
+
+  constructor(b: StreamWrapBinding, handle: TcpHandle, server: NetServer, events: ConnectionEvents) {
+    readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE);
+    // The accepted Socket was created paused and never read: it gives its
+    // handle to a Socket that reads into the shared buffer. The old object
+    // is dropped without being destroyed (that would close the handle); the
+    // new one takes over the listener's connection count, which Node
+    // decrements when a socket with `_server` is destroyed.
+    let self: FastConnection | undefined;
+    const socket = new Socket({
+      handle: handle as never,
+      readable: true,
+      writable: true,
+      allowHalfOpen: false,
+      onread: { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => self?.onRead(n, buf) ?? false },
+    } as ConstructorParameters<typeof Socket>[0]);
+    const internals = socket as unknown as { _server?: NetServer; server?: NetServer };
+    internals._server = server;
+    internals.server = server;
+    super(socket, events);
+    self = this;
+    this.#binding = b;
+    this.#handle = handle;
+  }
+
+  /** The onread callback: `buf` holds `n` new bytes until we return. */
+  onRead(n: number, buf: Uint8Array): boolean {
+    if (this.closed) return false;
+    this.events.data((buf as Buffer).subarray(0, n), true);
+    // Returning false stops reading (libuv readStop) when data() paused us.
+    return !this.paused;
+  }
+
+  write(data: string): void {
+    if (this.closed) return;
+    const req = new this.#binding.WriteWrap();
+    req.handle = this.#handle;
+    req.oncomplete = onWriteComplete;
+    req.async = false;
+    req.bytes = 0;
+    req.buffer = null;
+    req.conn = undefined;
+    const err = this.#handle.writeLatin1String(req, data);
+    if (err !== 0) {
+      // EPIPE, ECONNRESET...: the peer is gone; 'close' follows the destroy.
+      this.destroy();
+      return;
+    }
+    if (this.#binding.streamBaseState[this.#binding.kLastWriteWasAsync] !== 0) {
+      req.async = true;
+      req.conn = this;
+      this.#asyncWrites++;
+    }
+  }
+
+  /** A queued write finished (`status` < 0: failed). */
+  writeDone(status: number): void {
+    this.#asyncWrites--;
+    if (status < 0) {
+      this.destroy();
+      return;
+    }
+    if (this.#asyncWrites === 0 && !this.closed) this.events.drain();
+  }
+
+  get queuedBytes(): number {
+    return this.#handle.writeQueueSize;
+  }
+}
+
+class StreamConnection extends BaseConnection {
+  readonly kind = 'stream';
+
+  constructor(socket: Socket, events: ConnectionEvents) {
+    super(socket, events);
+    socket.on('data', (chunk: Buffer) => events.data(chunk, false));
+    socket.on('drain', () => {
+      if (!this.closed) events.drain();
+    });
+    if (socket.isPaused()) socket.resume();
+  }
+
+  write(data: string): void {
+    if (!this.closed) this.socket.write(data, 'latin1');
+  }
+
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+}
