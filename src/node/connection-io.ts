@@ -126,6 +126,26 @@ export function openConnection(accepted: Socket, server: NetServer, events: Conn
   return new StreamConnection(accepted, events);
 }
 
+/**
+ * A write the kernel takes at once (nearly all of them) never hands its
+ * request object to libuv (StreamBase::WriteString returns before creating
+ * the native WriteWrap), so one object serves every such write; only a
+ * write that goes asynchronous keeps its request, and the next write makes
+ * a new spare.
+ */
+let spareReq: WriteReq | undefined;
+
+function newWriteReq(b: StreamWrapBinding): WriteReq {
+  const req = new b.WriteWrap();
+  req.handle = null;
+  req.oncomplete = onWriteComplete;
+  req.async = false;
+  req.bytes = 0;
+  req.buffer = null;
+  req.conn = undefined;
+  return req;
+}
+
 function onWriteComplete(this: WriteReq, status: number): void {
   const conn = this.conn;
   this.conn = undefined;
@@ -216,20 +236,19 @@ class FastConnection extends BaseConnection {
 
   write(data: string): void {
     if (this.closed) return;
-    const req = new this.#binding.WriteWrap();
+    const req = (spareReq ??= newWriteReq(this.#binding));
     req.handle = this.#handle;
-    req.oncomplete = onWriteComplete;
-    req.async = false;
-    req.bytes = 0;
-    req.buffer = null;
-    req.conn = undefined;
     const err = this.#handle.writeLatin1String(req, data);
     if (err !== 0) {
       // EPIPE, ECONNRESET...: the peer is gone; 'close' follows the destroy.
+      // (A failed write may have wrapped the request natively: not reused.)
+      spareReq = undefined;
       this.destroy();
       return;
     }
     if (this.#binding.streamBaseState[this.#binding.kLastWriteWasAsync] !== 0) {
+      // libuv keeps the request until the write completes: it is no longer spare.
+      spareReq = undefined;
       req.async = true;
       req.conn = this;
       this.#asyncWrites++;
