@@ -79,7 +79,16 @@ function onInterrupt(stop: StopSignal): () => void {
   };
 }
 
+/** --batch, --pipeline and --parallel when not given, per --method (transfer: tuned with bench/migrate.ts). */
+const MOVE_DEFAULTS = {
+  transfer: { batch: 400, pipeline: 8, parallel: 64 },
+  migrate: { batch: 100, pipeline: 4, parallel: 8 },
+} as const;
+
 function migrateOptions(a: Record<string, unknown>): MigrateOptions {
+  const method = a.method === 'migrate' ? 'migrate' : 'transfer';
+  a = { ...a };
+  for (const [k, v] of Object.entries(MOVE_DEFAULTS[method])) a[k] ??= v;
   const int = (name: string, min: number): number => {
     const v = Number(a[name]);
     if (!Number.isInteger(v) || v < min) throw new AdminError(`--${name} must be an integer >= ${min}, got '${String(a[name])}'`);
@@ -97,7 +106,7 @@ function migrateOptions(a: Record<string, unknown>): MigrateOptions {
     slots, count: a.count === undefined ? undefined : int('count', 1),
     batch: int('batch', 1), pipeline: int('pipeline', 1), parallel: int('parallel', 1), rate: Number(a.rate ?? 0), timeout: int('timeout', 1),
     replace: a.replace === true, fresh: a.fresh === true,
-    method: a.method === 'transfer' ? 'transfer' : 'migrate',
+    method,
   };
 }
 
@@ -116,12 +125,17 @@ const changeOptions = (dryRun = 'print the plan, change nothing') => ({
 
 /** How keys move (read by migrateOptions): migrate and rebalance. */
 const MOVE_OPTIONS = {
-  batch: { type: 'number', default: 100, describe: 'keys per MIGRATE' },
-  pipeline: { type: 'number', default: 4, describe: 'MIGRATE commands sent back to back per slot' },
-  parallel: { type: 'number', default: 8, describe: 'slots in flight' },
+  method: {
+    choices: ['transfer', 'migrate'] as const,
+    default: 'transfer',
+    describe: 'transfer: the tool copies keys itself (WATCH+PTTL+DUMP on the source, RESTORE on the target, MULTI DEL EXEC on the source; source and target work in parallel, several times faster); migrate: MIGRATE on the source, as redis-cli does',
+  },
+  batch: { type: 'number', describe: 'keys per batch (transfer, default 400) or per MIGRATE (migrate, default 100)' },
+  pipeline: { type: 'number', describe: 'batches in flight (transfer, default 8) or MIGRATE commands sent back to back per slot (migrate, default 4)' },
+  parallel: { type: 'number', describe: 'slots in flight (transfer: default 64; migrate: 8)' },
   rate: { type: 'number', default: 0, describe: 'limit to this many keys per second (0: no limit)' },
-  timeout: { type: 'number', default: 60000, describe: 'MIGRATE timeout in ms' },
-  replace: { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE)' },
+  timeout: { type: 'number', default: 60000, describe: 'MIGRATE timeout in ms (migrate)' },
+  replace: { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE; transfer overwrites a stale copy by itself, and never a client\'s write)' },
 } as const;
 
 const seedArg = (y: Argv) => y.positional('node', { type: 'string', describe: 'any node of the cluster, host:port', demandOption: true });
@@ -174,7 +188,6 @@ const cli = yargs(hideBin(process.argv))
       .option('count', { type: 'number', describe: 'move this many slots of the source (open ones first, then the lowest); the pick is recorded, so the same command run again finishes these N slots and never moves N more' })
       .option('fresh', { type: 'boolean', default: false, describe: 'with --count: pick N new slots even if an earlier run with the same --count already moved its pick' })
       .options(MOVE_OPTIONS)
-      .option('method', { choices: ['migrate', 'transfer'] as const, default: 'migrate', describe: 'migrate: MIGRATE on the source; transfer: WATCH+DUMP on the source, RESTORE on the target, MULTI DEL EXEC on the source (source and target work in parallel)' })
       .options(changeOptions())
       .check((a) => {
         if ((a.slots === undefined) === (a.count === undefined)) throw new Error('Give exactly one of --slots and --count');

@@ -36,6 +36,7 @@ export class AdminConnection {
   readonly #parser = new RespParser();
   readonly #pending: Pending[] = [];
   #closed: Error | null = null;
+  #corked = false;
 
   private constructor(addr: string, socket: Socket) {
     this.addr = addr;
@@ -68,26 +69,35 @@ export class AdminConnection {
     });
   }
 
-  /** Sends one command; resolves with the reply (an error reply resolves as a ClusterClientError value). */
+  /**
+   * Sends one command; resolves with the reply (an error reply resolves as
+   * a ClusterClientError value). Commands sent in the same turn of the
+   * event loop (e.g. by several slots' workers resumed by one reply chunk)
+   * leave in one socket write: a write costs a system call and a wake-up of
+   * the node, and the node then handles them in one pass (Redis saves its
+   * cluster config once per pass, not once per CLUSTER SETSLOT).
+   */
   send(args: readonly Arg[], asBuffer = false): Promise<unknown> {
     if (this.#closed) return Promise.reject(this.#closed);
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
     return new Promise((resolve, reject) => {
       this.#pending.push({ resolve, reject, asBuffer });
       this.#socket.write(encodeCommand(args));
     });
   }
 
-  /**
-   * Sends several commands in one socket write (one syscall, not one per
-   * command); one promise per reply, each as from `send`.
-   */
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
+
+  /** Sends several commands in one socket write; one promise per reply, each as from `send`. */
   sendAll(commands: readonly (readonly Arg[])[], asBuffer = false): Promise<unknown>[] {
-    this.#socket.cork();
-    try {
-      return commands.map((args) => this.send(args, asBuffer));
-    } finally {
-      this.#socket.uncork();
-    }
+    return commands.map((args) => this.send(args, asBuffer));
   }
 
   /** Sends one command; rejects on an error reply with an AdminError naming the node and the command. */

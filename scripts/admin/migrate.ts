@@ -5,18 +5,22 @@
  *   1. CLUSTER SETSLOT <slot> IMPORTING <source-id> on the target;
  *   2. CLUSTER SETSLOT <slot> MIGRATING <target-id> on the source;
  *   3. until the slot is empty on the source: CLUSTER GETKEYSINSLOT <slot>
- *      <batch * pipeline>, then `pipeline` MIGRATE host port "" 0 timeout
- *      KEYS k1..kbatch sent back to back;
+ *      <batch * pipeline>, then the keys move in batches of `batch`;
  *   4. CLUSTER SETSLOT <slot> NODE <target-id> on the target, then the
  *      source, then every other reachable primary.
- * Several slots are in flight at once (`parallel` workers share the two
- * connections, which pipeline their commands).
+ * `parallel` slots are in flight, in two waves: each step is sent for all
+ * the slots of a wave at once, so they share round trips and the nodes'
+ * passes over their input.
  *
- * `--method transfer` replaces the MIGRATE of step 3 (see transferBatch):
- * the tool itself copies each batch (WATCH + DUMP on the source, RESTORE
- * on the target, then MULTI DEL EXEC on the source, redone if a key
- * changed meanwhile), on a source connection of its own per batch in
- * flight, so the source does not block on the target as MIGRATE does.
+ * How keys travel in step 3 (`method`):
+ * - 'transfer' (the CLI's default): the tool copies each batch itself:
+ *   WATCH + PTTL + DUMP on the source, RESTORE on the target, MULTI DEL
+ *   EXEC on the source (./transfer.ts, with `pipeline` batches in flight;
+ *   transferBatch when anything is unusual). The source never waits for
+ *   the target inside a command, so both work at once; several times
+ *   faster than MIGRATE (bench/migrate.ts).
+ * - 'migrate': `pipeline` MIGRATE host port "" 0 timeout KEYS k1..kbatch
+ *   sent back to back to the source, as redis-cli does.
  *
  * Resuming: every step is checked against the nodes' current state, so a
  * slot already IMPORTING/MIGRATING between the same two nodes continues
@@ -32,7 +36,8 @@ import { dirname, join } from 'node:path';
 import { SLOT_COUNT } from '../../src/router/slot.js';
 import { formatSlotRanges } from '../../src/router/slot-map.js';
 import { ClusterClientError } from '../../src/client/errors.js';
-import { AdminConnection, AdminError } from './conn.js';
+import { AdminConnection, AdminError, describe } from './conn.js';
+import { TransferEngine } from './transfer.js';
 import type { Arg } from '../../src/client/resp.js';
 import { Progress } from './progress.js';
 import { label, primaries, type AdminNode, type ClusterView } from './view.js';
@@ -43,9 +48,9 @@ export interface MigrateOptions {
   count?: number;
   /** With `count`: ignore the recorded pick of an earlier run and pick anew. */
   fresh?: boolean;
-  /** Keys per MIGRATE. */
+  /** Keys per MIGRATE ('migrate') or per batch ('transfer'). */
   batch: number;
-  /** MIGRATE commands sent back to back per round. */
+  /** 'migrate': MIGRATE commands sent back to back per round of a slot; 'transfer': batches in flight in all. */
   pipeline: number;
   /** Slots in flight. */
   parallel: number;
@@ -56,11 +61,14 @@ export interface MigrateOptions {
   /** MIGRATE ... REPLACE (overwrite keys the target already holds). */
   replace: boolean;
   /**
-   * How keys travel: 'migrate' (default) sends MIGRATE to the source;
-   * 'transfer' copies them itself (WATCH + DUMP on the source, RESTORE on
-   * the target, MULTI DEL EXEC on the source), see transferBatch.
+   * How keys travel: 'migrate' (the default here; `fix` uses it) sends
+   * MIGRATE to the source; 'transfer' (the CLI's default) copies them
+   * itself (WATCH + DUMP on the source, RESTORE on the target, MULTI DEL
+   * EXEC on the source), see ./transfer.ts and transferBatch.
    */
   method?: 'migrate' | 'transfer';
+  /** Tests only ('transfer'): runs after a batch was read on the source, before it is restored on the target. */
+  onRead?: (slot: number, keys: readonly Buffer[]) => void | Promise<void>;
   /** Tests only ('transfer'): runs after a batch was restored on the target, before the source deletes it. */
   onRestored?: (slot: number, keys: readonly Buffer[]) => void | Promise<void>;
 }
@@ -223,24 +231,34 @@ export function formatPlan(p: MigratePlan): string {
 }
 
 /**
- * The 'transfer' method for one batch of keys of slot `slot`, on a source
- * connection used by this batch alone (WATCH is per connection):
+ * The careful path of the 'transfer' method for one batch of keys of slot
+ * `slot` (the fast path, ./transfer.ts, hands a batch over when anything is
+ * unusual), on a source connection `conn` and a target connection `tconn`
+ * used by this batch alone (WATCH is per connection). `sent` maps keys
+ * (latin1) restored on the target by earlier attempts to their payloads.
  *   1. WATCH the keys, then PTTL + DUMP each (a missing key is skipped);
- *   2. RESTORE-ASKING k ttl payload REPLACE on the target (REPLACE: while
- *      the source holds a key its copy is the one clients are served, so a
- *      target copy is stale, e.g. left by a killed earlier run);
- *   3. MULTI, DEL the restored keys, EXEC on the source.
- * Unlike MIGRATE, the source never waits for the target inside a command,
- * so many batches overlap on both nodes. If EXEC fails (a key was written,
- * deleted or expired since WATCH), the whole batch is done again; a key
- * restored by an earlier attempt that the source no longer has is removed
- * from the target when the target still holds exactly that copy (a script,
- * atomic on the target), so a key deleted meanwhile does not come back.
- * Killed between 2 and 3, a key is on both nodes, the source's copy live:
- * the next run sends it again. Returns the number of keys moved.
+ *   2. RESTORE-ASKING k ttl payload on the target, without REPLACE: a copy
+ *      the target holds may be a client's write (a key a client deleted on
+ *      the source after its DUMP and wrote again, through ASK, on the
+ *      target), which must win. A refused key (BUSYKEY) is put back with
+ *      replaceCopy, which overwrites the target's copy only if it provably
+ *      is stale (the source still held the key after the target's copy was
+ *      watched: such a copy comes from an earlier attempt or a killed run,
+ *      never from a client, since clients are sent to the target only
+ *      once the source lacks the key, and a MIGRATING source never gets a
+ *      missing key back);
+ *   3. copies restored by earlier attempts whose key the source no longer
+ *      has are deleted from the target if still exactly the restored copy
+ *      (dropCopy), so a key deleted meanwhile does not come back;
+ *   4. MULTI, DEL of the keys now on the target, EXEC on the source: the
+ *      watches make it fail if any of them changed since step 1, and then
+ *      the batch is done again.
+ * A key not put on the target stays on the source; the caller's next
+ * GETKEYSINSLOT finds it. Killed between 2 and 4, a key is on both nodes,
+ * the source's copy live: the next run replaces the target's (step 2).
+ * Returns the number of keys moved.
  */
-async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: number, keys: readonly Buffer[], onRestored: MigrateOptions['onRestored'], progress: Progress): Promise<number> {
-  const sent = new Map<string, Buffer>(); // key (latin1) → payload restored by an earlier attempt
+async function transferBatch(conn: AdminConnection, tconn: AdminConnection, slot: number, keys: readonly Buffer[], sent: Map<string, Buffer>, hooks: Pick<MigrateOptions, 'onRead' | 'onRestored'>, progress: Progress): Promise<number> {
   for (let attempt = 1; attempt <= TRANSFER_ATTEMPTS; attempt++) {
     // 1. WATCH all, pipelined with the reads. A key gone since GETKEYSINSLOT
     // makes a MIGRATING source refuse the WATCH (ASK): then each key is
@@ -252,7 +270,7 @@ async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: 
     }
     const present: Buffer[] = [];
     const payloads: Buffer[] = [];
-    const cmds: Arg[][] = [];
+    const ttls: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       const ttl = r[2 * i];
       const payload = r[2 * i + 1];
@@ -260,44 +278,53 @@ async function transferBatch(conn: AdminConnection, tgt: AdminConnection, slot: 
       if (typeof ttl !== 'number' || ttl === -2 || !Buffer.isBuffer(payload)) continue;
       present.push(keys[i]!);
       payloads.push(payload);
-      cmds.push(['RESTORE-ASKING', keys[i]!, ttl > 0 ? ttl : 0, payload, 'REPLACE']);
+      ttls.push(ttl > 0 ? ttl : 0);
     }
-    const restores = tgt.sendAll(cmds);
-    // Copies of earlier attempts whose key the source dropped meanwhile.
-    const gone = [...sent].filter(([k]) => !present.some((p) => p.toString('latin1') === k));
-    for (const [k, payload] of gone) {
-      restores.push(dropCopy(tgt, Buffer.from(k, 'latin1'), payload));
-      sent.delete(k);
-    }
+    if (hooks.onRead) await hooks.onRead(slot, present);
     // 2.
-    const rr = await Promise.all(restores);
-    for (const x of rr) {
-      if (x instanceof ClusterClientError) {
+    const rr = await Promise.all(tconn.sendAll(present.map((k, i) => ['RESTORE-ASKING', k, ttls[i]!, payloads[i]!])));
+    const onTarget: Buffer[] = [];
+    for (let i = 0; i < present.length; i++) {
+      const x = rr[i];
+      const k = present[i]!;
+      if (x instanceof ClusterClientError && /^BUSYKEY/.test(x.message)) {
+        if (!(await replaceCopy(conn, tconn, k, ttls[i]!, payloads[i]!))) continue;
+      } else if (x instanceof ClusterClientError) {
         await conn.send(['UNWATCH']);
-        throw new AdminError(`${tgt.addr} refused RESTORE of a key of slot ${slot}: ${x.message}; fix the cause and run the same command again to resume`);
+        throw new AdminError(`${tconn.addr} refused RESTORE of a key of slot ${slot}: ${x.message}; fix the cause and run the same command again to resume`);
+      }
+      onTarget.push(k);
+      sent.set(k.toString('latin1'), payloads[i]!);
+    }
+    // 3. Copies of earlier attempts whose key the source dropped meanwhile.
+    if (sent.size > onTarget.length) {
+      const here = new Set(present.map((k) => k.toString('latin1')));
+      for (const [k, payload] of [...sent]) {
+        if (here.has(k)) continue;
+        await dropCopy(tconn, Buffer.from(k, 'latin1'), payload);
+        sent.delete(k);
       }
     }
-    for (let i = 0; i < present.length; i++) sent.set(present[i]!.toString('latin1'), payloads[i]!);
-    if (onRestored) await onRestored(slot, present);
-    if (present.length === 0) {
+    if (hooks.onRestored) await hooks.onRestored(slot, onTarget);
+    if (onTarget.length === 0) {
       await conn.send(['UNWATCH']);
       return 0;
     }
-    // 3. Queue errors (an ASK for a key gone since DUMP) make EXEC fail too.
-    const [multi, del, exec] = conn.sendAll([['MULTI'], ['DEL', ...present], ['EXEC']]);
+    // 4. Queue errors (an ASK for a key gone since DUMP) make EXEC fail too.
+    const [multi, del, exec] = conn.sendAll([['MULTI'], ['DEL', ...onTarget], ['EXEC']]);
     multi!.catch(() => undefined);
     del!.catch(() => undefined);
     const ex = await exec;
     if (Array.isArray(ex)) {
       // The bytes moved: keys and their serialized values, as sent.
-      for (let i = 0; i < present.length; i++) progress.bytesDone += present[i]!.length + payloads[i]!.length;
-      return present.length;
+      for (const k of onTarget) progress.bytesDone += k.length + sent.get(k.toString('latin1'))!.length;
+      return onTarget.length;
     }
     if (ex !== null && !(ex instanceof ClusterClientError && /EXECABORT/.test(ex.message))) {
       throw new AdminError(`${conn.addr} refused the DEL of moved keys of slot ${slot}: ${ex instanceof Error ? ex.message : String(ex)}; run the same command again to resume`);
     }
   }
-  throw new AdminError(`Slot ${slot}: keys of a batch kept changing on ${conn.addr} while being copied (${TRANSFER_ATTEMPTS} attempts); the copies on the target are overwritten by the next run: run the same command again, or use --method migrate`);
+  throw new AdminError(`Slot ${slot}: keys of a batch kept changing on ${conn.addr} while being copied (${TRANSFER_ATTEMPTS} attempts); the copies on the target are replaced by the next run: run the same command again, or use --method migrate`);
 }
 
 /**
@@ -311,25 +338,52 @@ async function readKeys(conn: AdminConnection, keys: readonly Buffer[], watch: b
   return watch ? [r[0], r.slice(1)] : [null, r];
 }
 
-const DROP_COPY_SCRIPT = "if redis.call('DUMP', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/** Sends `cmds` to the target, each after an ASKING (the slot is IMPORTING there); resolves with the replies to `cmds`. */
+async function asking(tconn: AdminConnection, cmds: readonly Arg[][], asBuffer = false): Promise<unknown[]> {
+  const all = tconn.sendAll(cmds.flatMap((c) => [['ASKING'], c]), asBuffer);
+  const r = await Promise.all(all);
+  return r.filter((_, i) => i % 2 === 1);
+}
+
+/**
+ * Overwrites the target's copy of `key` (RESTORE refused it: BUSYKEY) with
+ * `payload` if the source still holds the key after the target's copy was
+ * watched; resolves with true if it did. Atomic w.r.t. client writes: a
+ * client writes the key on the target only after the source lost it (ASK),
+ * and a MIGRATING source never gets it back, so a copy that existed when
+ * the source still had the key is stale, and a client write after the
+ * target's WATCH makes the EXEC fail. The source connection `conn` keeps
+ * its own watches (EXISTS is a read).
+ */
+async function replaceCopy(conn: AdminConnection, tconn: AdminConnection, key: Buffer, ttl: number, payload: Buffer): Promise<boolean> {
+  await asking(tconn, [['WATCH', key]]);
+  const there = await conn.send(['EXISTS', key]);
+  if (there !== 1) {
+    // Gone from the source (an ASK or 0): the target's copy may be a client's; the source's EXEC fails and the batch is read again.
+    await tconn.send(['UNWATCH']);
+    return false;
+  }
+  const [, , , ex] = await Promise.all(tconn.sendAll([['ASKING'], ['MULTI'], ['RESTORE-ASKING', key, ttl, payload, 'REPLACE'], ['EXEC']]));
+  if (ex instanceof ClusterClientError) throw new AdminError(`${tconn.addr} refused RESTORE of ${describe([key])}: ${ex.message}; fix the cause and run the same command again to resume`);
+  return Array.isArray(ex);
+}
 
 /**
  * Deletes `key` on the target (a node IMPORTING its slot) if it still holds
- * exactly `payload`, the copy a transfer restored: with a script, atomic,
- * where the target runs Lua (Redis); else (Shardis has no Lua) with DUMP,
- * compare, DEL, which leaves a window of a round trip in which a client
- * writing that very key through ASK would see its write deleted.
- * Resolves with a ClusterClientError if the target refused.
+ * exactly the copy a transfer restored (`payload`): WATCH, DUMP, compare,
+ * then MULTI DEL EXEC, which fails if the key was written after the WATCH,
+ * on Shardis and Redis alike. Left: a client rewriting the key with
+ * byte-identical contents between the RESTORE and the WATCH (a round trip
+ * at most), whose write is then taken for the stale copy.
  */
-async function dropCopy(tgt: AdminConnection, key: Buffer, payload: Buffer): Promise<unknown> {
-  tgt.send(['ASKING']).catch(() => undefined);
-  const r = await tgt.send(['EVAL', DROP_COPY_SCRIPT, 1, key, payload]);
-  if (!(r instanceof ClusterClientError && /scripting|unknown command/i.test(r.message))) return r;
-  tgt.send(['ASKING']).catch(() => undefined);
-  const cur = await tgt.send(['DUMP', key], true);
-  if (cur instanceof ClusterClientError || !Buffer.isBuffer(cur) || !cur.equals(payload)) return cur instanceof ClusterClientError ? cur : 0;
-  tgt.send(['ASKING']).catch(() => undefined);
-  return tgt.send(['DEL', key]);
+async function dropCopy(tconn: AdminConnection, key: Buffer, payload: Buffer): Promise<void> {
+  const [, cur] = await asking(tconn, [['WATCH', key], ['DUMP', key]], true);
+  if (!Buffer.isBuffer(cur) || !cur.equals(payload)) {
+    await tconn.send(['UNWATCH']);
+    return;
+  }
+  const [, , , ex] = await Promise.all(tconn.sendAll([['ASKING'], ['MULTI'], ['DEL', key], ['EXEC']]));
+  if (ex instanceof ClusterClientError) throw new AdminError(`${tconn.addr} refused DEL of ${describe([key])}: ${ex.message}; fix the cause and run the same command again to resume`);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -350,55 +404,68 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
   const queue = plan.slots.slice();
   const perRound = opts.batch * opts.pipeline;
   const migrateHead = [target.host, String(target.port), '', '0', String(opts.timeout)];
-  // 'transfer': one source connection per batch in flight (WATCH is per connection).
+  // 'transfer': the fast path's lanes (./transfer.ts), and connection
+  // pairs for batches on the careful path (WATCH is per connection).
   const transfer = opts.method === 'transfer';
-  const pool: AdminConnection[] = [];
-  const poolSize = transfer ? Math.max(1, opts.parallel) * opts.pipeline : 0;
+  let engine: TransferEngine | null = null;
+  const pool: [AdminConnection, AdminConnection][] = [];
   const opened: AdminConnection[] = [];
   if (opts.replace) migrateHead.push('REPLACE');
 
+  // --rate: each round reserves its keys before fetching them, so that the
+  // slots in flight together keep to the rate; a round takes at most a
+  // tenth of a second's worth.
+  const roundKeys = opts.rate > 0 ? Math.max(1, Math.min(perRound, Math.floor(opts.rate / 10))) : perRound;
+  let reserved = 0;
   const throttle = async (): Promise<void> => {
     if (opts.rate <= 0) return;
     for (;;) {
-      const ahead = (progress.keysDone / opts.rate) * 1000 - (performance.now() - started);
-      if (ahead <= 0 || stop.stopped) return;
+      const ahead = (reserved / opts.rate) * 1000 - (performance.now() - started);
+      if (ahead <= 0 || stop.stopped) break;
       await sleep(Math.min(ahead, 100));
+    }
+    reserved += roundKeys;
+  };
+  /** Gives back the part of a round's reservation that the slot did not have. */
+  const fetched = (n: number): void => {
+    if (opts.rate > 0) reserved -= roundKeys - n;
+  };
+
+  const slowPath = async (slot: number, keys: Buffer[], sent: Map<string, Buffer>): Promise<number> => {
+    let pair = pool.pop();
+    if (!pair) {
+      pair = [await AdminConnection.open(source.host, source.port), await AdminConnection.open(target.host, target.port)];
+      opened.push(...pair);
+    }
+    try {
+      return await transferBatch(pair[0], pair[1], slot, keys, sent, opts, progress);
+    } finally {
+      pool.push(pair);
     }
   };
 
-  const openConn = async (): Promise<AdminConnection> => {
-    if (opened.length >= poolSize) throw new AdminError('internal: transfer connection pool exhausted');
-    const conn = await AdminConnection.open(source.host, source.port);
-    opened.push(conn);
-    return conn;
-  };
-
-  const moveSlot = async (s: number): Promise<boolean> => {
-    const tgtOwns = target.owners![s] === target.id;
-    open.add(s);
-    if (!tgtOwns && target.importing.get(s) !== source.id) await tgt.call('CLUSTER', 'SETSLOT', s, 'IMPORTING', source.id);
-    if (source.owners![s] === source.id && source.migrating.get(s) !== target.id) await src.call('CLUSTER', 'SETSLOT', s, 'MIGRATING', target.id);
+  /** Step 3 for slot `s`: resolves with true once the source holds none of its keys, false if stopped first. */
+  const moveKeys = async (s: number): Promise<boolean> => {
     for (;;) {
       if (stop.stopped) return false;
       await throttle();
       if (stop.stopped) return false;
-      const keys = (await src.callBuf('CLUSTER', 'GETKEYSINSLOT', s, perRound)) as Buffer[];
-      if (keys.length === 0) break;
-      const batches: Buffer[][] = [];
-      for (let i = 0; i < keys.length; i += opts.batch) batches.push(keys.slice(i, i + opts.batch));
-      if (transfer) {
-        await Promise.all(batches.map(async (b) => {
-          const conn = pool.pop() ?? (await openConn());
-          try {
-            await transferBatch(conn, tgt, s, b, opts.onRestored, progress);
-          } finally {
-            pool.push(conn);
-          }
-        }));
-        progress.keysDone += keys.length;
+      if (engine) {
+        const keys = await engine.keysInSlot(s, roundKeys);
+        const n = keys.offs.length - 1;
+        fetched(n);
+        if (n === 0) break;
+        const jobs: Promise<number>[] = [];
+        for (let i = 0; i < n; i += opts.batch) jobs.push(engine.move({ slot: s, keys, from: i, to: Math.min(n, i + opts.batch) }));
+        for (const m of await Promise.all(jobs)) progress.keysDone += m;
         progress.update();
         continue;
       }
+      const keys = (await src.callBuf('CLUSTER', 'GETKEYSINSLOT', s, roundKeys)) as Buffer[];
+      fetched(keys.length);
+      if (keys.length === 0) break;
+      const batches: Buffer[][] = [];
+      for (let i = 0; i < keys.length; i += opts.batch) batches.push(keys.slice(i, i + opts.batch));
       const replies = await Promise.all(batches.map((b) => src.send(['MIGRATE', ...migrateHead, 'KEYS', ...b])));
       for (let j = 0; j < replies.length; j++) {
         let r = replies[j];
@@ -426,33 +493,52 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
       // while its copy was in flight), so the slot is closed only once
       // GETKEYSINSLOT finds it empty.
     }
-    // The target first: once it owns the slot, clients redirected there are served.
-    await tgt.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id);
-    await src.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id).catch((err: Error) => {
+    return true;
+  };
+
+  /**
+   * Moves the slots of `wave` together: each step is sent for every slot
+   * of the wave at once (one write per node, see AdminConnection.send), so
+   * the per-slot round trips and the nodes' per-command passes (Redis saves
+   * its cluster config after each pass holding a SETSLOT) are shared.
+   */
+  const moveWave = async (wave: number[]): Promise<void> => {
+    for (const s of wave) open.add(s);
+    await Promise.all(wave.filter((s) => target.owners![s] !== target.id && target.importing.get(s) !== source.id).map((s) => tgt.call('CLUSTER', 'SETSLOT', s, 'IMPORTING', source.id)));
+    await Promise.all(wave.filter((s) => source.owners![s] === source.id && source.migrating.get(s) !== target.id).map((s) => src.call('CLUSTER', 'SETSLOT', s, 'MIGRATING', target.id)));
+    const emptied = await Promise.all(wave.map(moveKeys));
+    const done = wave.filter((_, i) => emptied[i]);
+    // 4. The target first: once it owns the slot, clients redirected there are served.
+    await Promise.all(done.map((s) => tgt.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id)));
+    await Promise.all(done.map((s) => src.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id).catch((err: Error) => {
       // Redis 7 turns a primary that saw its last slot go into a replica of
       // the new owner, which then refuses SETSLOT: the slot is moved already.
       if (!/SETSLOT only with masters/.test(err.message)) throw err;
-    });
-    await Promise.all(others.map(async (n) => {
+    })));
+    await Promise.all(others.flatMap((n) => done.map(async (s) => {
       try {
         await n.conn!.call('CLUSTER', 'SETSLOT', s, 'NODE', target.id);
       } catch (err) {
         warn(`Warning: ${(err as Error).message}; the node will learn the new owner of slot ${s} from the cluster bus`);
       }
-    }));
-    open.delete(s);
-    moved.push(s);
-    progress.slotsDone++;
+    })));
+    for (const s of done) {
+      open.delete(s);
+      moved.push(s);
+    }
+    progress.slotsDone += done.length;
     progress.update();
-    return true;
   };
 
+  // `parallel` slots in flight, in two waves (one moves keys while the other opens or closes its slots).
+  const waves = Math.min(2, Math.max(1, opts.parallel));
+  const waveSize = Math.ceil(Math.max(1, opts.parallel) / waves);
   const worker = async (): Promise<void> => {
     while (!stop.stopped) {
-      const s = queue.shift();
-      if (s === undefined) return;
+      const wave = queue.splice(0, waveSize);
+      if (wave.length === 0) return;
       try {
-        if (!(await moveSlot(s))) return;
+        await moveWave(wave);
       } catch (err) {
         stop.stopped = true; // the other workers stop at their next batch
         throw err;
@@ -460,8 +546,16 @@ export async function runMigration(view: ClusterView, plan: MigratePlan, opts: M
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, opts.parallel) }, worker));
+    if (transfer) {
+      engine = await TransferEngine.open(source, target, Math.max(1, opts.pipeline), slowPath, {
+        onRead: opts.onRead,
+        onRestored: opts.onRestored,
+        moved: (bytes) => (progress.bytesDone += bytes),
+      });
+    }
+    await Promise.all(Array.from({ length: waves }, worker));
   } finally {
+    await engine?.close();
     for (const conn of opened) conn.close();
   }
   progress.done();

@@ -132,6 +132,72 @@ describe.runIf(redisAvailable()).each(kinds)('shardis migrate --method transfer 
     expect(redisCli(dst, 'GET', `${tag}k5`)).toBe('old5');
   }, 60_000);
 
+  it('runMigration with method transfer keeps a client\'s write on the target to a key the source lost before its RESTORE', async () => {
+    const src = c.ports[0]!;
+    const dst = c.ports[2]!;
+    const [{ tag, slot }] = tagsOwnedBy(c, src, 1, 'race');
+    for (let i = 0; i < 20; i++) redisCli(src, 'SET', `${tag}k${i}`, `old${i}`);
+    const onSrc = await AdminConnection.open('127.0.0.1', src);
+    const onDst = await AdminConnection.open('127.0.0.1', dst);
+    let reads = 0;
+    try {
+      await migrateInProcess(c, src, dst, [slot], {
+        batch: 20,
+        pipeline: 1,
+        async onRead() {
+          if (++reads > 1) return;
+          // A client deletes the key (the source then answers ASK for it) and writes it again on the target.
+          await onSrc.call('DEL', `${tag}k2`);
+          await onDst.call('ASKING');
+          await onDst.call('SET', `${tag}k2`, 'client');
+        },
+      });
+    } finally {
+      onSrc.close();
+      onDst.close();
+    }
+    expect(reads).toBeGreaterThan(1); // the batch went through the careful path
+    expect(count(src, slot)).toBe(0);
+    expect(count(dst, slot)).toBe(20);
+    expect(redisCli(dst, 'GET', `${tag}k2`)).toBe('client');
+    expect(redisCli(dst, 'GET', `${tag}k3`)).toBe('old3');
+  }, 60_000);
+
+  it('runMigration with method transfer keeps a client\'s write on the target to a key the source lost after its RESTORE', async () => {
+    const src = c.ports[1]!;
+    const dst = c.ports[0]!;
+    const [{ tag, slot }] = tagsOwnedBy(c, src, 1, 'late');
+    for (let i = 0; i < 20; i++) redisCli(src, 'SET', `${tag}k${i}`, `old${i}`, 'PX', '900000');
+    const onSrc = await AdminConnection.open('127.0.0.1', src);
+    const onDst = await AdminConnection.open('127.0.0.1', dst);
+    let hooks = 0;
+    try {
+      await migrateInProcess(c, src, dst, [slot], {
+        batch: 20,
+        pipeline: 1,
+        async onRestored() {
+          if (++hooks > 1) return;
+          // The restored copy of k6 is overwritten by a client once the source lost the key;
+          // k7 is deleted on the source only: its restored copy must go.
+          await onSrc.call('DEL', `${tag}k6`, `${tag}k7`);
+          await onDst.call('ASKING');
+          await onDst.call('SET', `${tag}k6`, 'client');
+        },
+      });
+    } finally {
+      onSrc.close();
+      onDst.close();
+    }
+    expect(hooks).toBe(2);
+    expect(count(src, slot)).toBe(0);
+    expect(count(dst, slot)).toBe(19);
+    expect(redisCli(dst, 'GET', `${tag}k6`)).toBe('client');
+    expect(redisCli(dst, 'PTTL', `${tag}k6`)).toBe('-1');
+    expect(redisCli(dst, 'EXISTS', `${tag}k7`)).toBe('0');
+    expect(redisCli(dst, 'GET', `${tag}k8`)).toBe('old8');
+    expect(Number(redisCli(dst, 'PTTL', `${tag}k8`))).toBeGreaterThan(800_000);
+  }, 60_000);
+
   it('runMigration with method transfer cut between RESTORE and DEL, and run again, leaves every key once with the source\'s value', async () => {
     const src = c.ports[2]!;
     const dst = c.ports[0]!;
