@@ -7,15 +7,20 @@
  *    while their slot (the router's keySlot) still has room, and loaded with
  *    one MSET per slot, pipelined on a raw connection to that primary. Then
  *    every slot moves to another primary with
- *      - `shardis migrate` (its defaults) on a real Redis 7 cluster,
+ *      - `shardis migrate` (its defaults: --method transfer, no MIGRATE:
+ *        WATCH+PTTL+DUMP on the source, RESTORE on the target, MULTI DEL
+ *        EXEC on the source) on a real Redis 7 cluster,
  *      - `redis-cli --cluster reshard` (default pipeline, 10 keys per MIGRATE),
  *      - `redis-cli --cluster reshard --cluster-pipeline 100`,
  *      - `shardis migrate` on a Shardis cluster,
- *      - `shardis migrate --method transfer` (no MIGRATE: DUMP on the
- *        source, RESTORE on the target, DEL on the source) on the Redis
- *        cluster and on the Shardis cluster.
+ *      - `shardis migrate --method migrate` (MIGRATE, as redis-cli) on the
+ *        Redis cluster and on the Shardis cluster.
  *    keys/s = KEYS / wall time of the tool's process (start to exit, so
- *    both tools pay for their own planning). Every variant gets a fresh
+ *    both tools pay for their own planning). Beside it, the CPU time per
+ *    key of the tool's process (user + system, from /usr/bin/time), of the
+ *    source and of the target (/proc/<pid>/stat): on a small machine their
+ *    sum bounds the rate, and it is steadier than wall time while other
+ *    work shares the cores. Every variant gets a fresh
  *    cluster (cheaper than moving 5461 slots back, and no state carries
  *    over); the rounds alternate the variants. A last row gives the bound
  *    both tools share on Redis: MIGRATE alone, issued back to back between
@@ -39,7 +44,7 @@
  * for `shardis migrate`, for tuning).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -151,19 +156,48 @@ function topology(c: RunningCluster): Topology {
   return { source: { port: src.port, id: src.id }, target: { port: tgt.port, id: tgt.id }, lo, hi };
 }
 
-/** Runs a tool to completion; resolves with its wall time and (the tail of) its output. */
-function runTool(cmd: string, args: string[]): Promise<{ ms: number; code: number | null; out: string }> {
+const TIME = '/usr/bin/time';
+const TIME_MARK = 'tool-cpu-seconds:';
+
+/**
+ * Runs a tool to completion; resolves with its wall time, its CPU time in
+ * ms (user + system, through /usr/bin/time; NaN without it) and (the tail
+ * of) its output.
+ */
+function runTool(cmd: string, args: string[]): Promise<{ ms: number; cpuMs: number; code: number | null; out: string }> {
+  const timed = existsSync(TIME);
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = timed ? spawn(TIME, ['-f', `${TIME_MARK} %U %S`, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const keep = (d: Buffer): void => {
       out = (out + d.toString('latin1')).slice(-8000);
     };
     p.stdout.on('data', keep);
     p.stderr.on('data', keep);
-    p.once('close', (code) => resolve({ ms: performance.now() - t0, code, out }));
+    p.once('close', (code) => {
+      const m = new RegExp(`${TIME_MARK} ([\\d.]+) ([\\d.]+)`).exec(out);
+      resolve({ ms: performance.now() - t0, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN, code, out });
+    });
   });
+}
+
+/** CPU time (user + system) of process `pid` so far, in ms, from /proc/<pid>/stat (NaN if unreadable). */
+function cpuMsOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15), in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The process id of the node on `port` (INFO server). */
+function pidOf(port: number): number {
+  const m = /process_id:(\d+)/.exec(redisCli(port, 'INFO', 'server'));
+  return m ? Number(m[1]) : NaN;
 }
 
 interface Latency {
@@ -214,11 +248,13 @@ async function startProbe(seeds: readonly string[], keys: readonly string[]): Pr
   };
 }
 
-type Tool = 'shardis migrate' | 'shardis migrate --method transfer' | 'redis-cli reshard' | 'redis-cli reshard --cluster-pipeline 100';
+type Tool = 'shardis migrate' | 'shardis migrate --method migrate' | 'redis-cli reshard' | 'redis-cli reshard --cluster-pipeline 100';
 
 interface Run {
   keysPerSec: number;
   ms: number;
+  /** CPU microseconds per key of the tool's process, the source and the target (NaN where unknown). */
+  cpu: { tool: number; source: number; target: number };
   lat: Latency;
   /** The tool failed only on the source's last SETSLOT NODE (it had already become a replica). */
   replicaRace: boolean;
@@ -240,14 +276,17 @@ async function migrateRun(kind: 'redis' | 'shardis', tool: Tool): Promise<Run> {
 
     const flat = bySlot.flat();
     const probe = await startProbe(cluster.seeds, flat);
+    const [srcPid, tgtPid] = [pidOf(t.source.port), pidOf(t.target.port)];
+    const [src0, tgt0] = [cpuMsOf(srcPid), cpuMsOf(tgtPid)];
     const run =
       tool.startsWith('shardis migrate')
-        ? await runTool(process.execPath, [SHARDIS_CLI, 'migrate', `127.0.0.1:${t.source.port}`, '--from', `127.0.0.1:${t.source.port}`, '--to', `127.0.0.1:${t.target.port}`, '--slots', `${t.lo}-${t.hi}`, '--yes', '--json', ...(tool === 'shardis migrate' ? [] : ['--method', 'transfer']), ...SHARDIS_EXTRA])
+        ? await runTool(process.execPath, [SHARDIS_CLI, 'migrate', `127.0.0.1:${t.source.port}`, '--from', `127.0.0.1:${t.source.port}`, '--to', `127.0.0.1:${t.target.port}`, '--slots', `${t.lo}-${t.hi}`, '--yes', '--json', ...(tool === 'shardis migrate' ? [] : ['--method', 'migrate']), ...SHARDIS_EXTRA])
         : await runTool('redis-cli', [
             '--cluster', 'reshard', `127.0.0.1:${t.source.port}`,
             '--cluster-from', t.source.id, '--cluster-to', t.target.id, '--cluster-slots', String(t.hi - t.lo + 1), '--cluster-yes',
             ...(tool === 'redis-cli reshard' ? [] : ['--cluster-pipeline', '100']),
           ]);
+    const [src1, tgt1] = [cpuMsOf(srcPid), cpuMsOf(tgtPid)];
     const lat = await probe.stop();
     // Redis 7 turns a primary that lost its last slot into a replica of the
     // new owner, as soon as the target's SETSLOT NODE reaches it by the bus;
@@ -261,7 +300,8 @@ async function migrateRun(kind: 'redis' | 'shardis', tool: Tool): Promise<Run> {
     const left = sourceIsPrimary ? Number(redisCli(t.source.port, 'DBSIZE')) : 0;
     const arrived = Number(redisCli(t.target.port, 'DBSIZE'));
     if (left !== 0 || arrived !== KEYS) throw new Error(`${tool} on the ${kind} cluster left ${left} keys on the source and ${arrived} on the target (expected 0 and ${KEYS})`);
-    return { keysPerSec: KEYS / (run.ms / 1000), ms: run.ms, lat, replicaRace };
+    const perKey = (ms: number): number => (ms * 1000) / KEYS;
+    return { keysPerSec: KEYS / (run.ms / 1000), ms: run.ms, cpu: { tool: perKey(run.cpuMs), source: perKey(src1 - src0), target: perKey(tgt1 - tgt0) }, lat, replicaRace };
   } finally {
     await cluster.stop();
   }
@@ -410,9 +450,15 @@ const TOOLS: readonly { kind: 'redis' | 'shardis'; tool: Tool; label: string }[]
   { kind: 'redis', tool: 'redis-cli reshard', label: 'redis-cli reshard (pipeline 10), Redis cluster' },
   { kind: 'redis', tool: 'redis-cli reshard --cluster-pipeline 100', label: 'redis-cli reshard --cluster-pipeline 100, Redis cluster' },
   { kind: 'shardis', tool: 'shardis migrate', label: 'shardis migrate, Shardis cluster' },
-  { kind: 'redis', tool: 'shardis migrate --method transfer', label: 'shardis migrate --method transfer, Redis cluster' },
-  { kind: 'shardis', tool: 'shardis migrate --method transfer', label: 'shardis migrate --method transfer, Shardis cluster' },
+  { kind: 'redis', tool: 'shardis migrate --method migrate', label: 'shardis migrate --method migrate, Redis cluster' },
+  { kind: 'shardis', tool: 'shardis migrate --method migrate', label: 'shardis migrate --method migrate, Shardis cluster' },
 ];
+
+/** One run's line: rate, time, CPU per key, GET latencies. */
+function runLine(r: Run): string {
+  const c = r.cpu;
+  return `${fmt(r.keysPerSec)} keys/s (${(r.ms / 1000).toFixed(1)} s), CPU us/key tool ${fmt(c.tool)} source ${fmt(c.source)} target ${fmt(c.target)} sum ${fmt(c.tool + c.source + c.target)}, GET p50 ${fmt(r.lat.p50)} ms p99.9 ${fmt(r.lat.p999)} ms max ${fmt(r.lat.max)} ms over ${r.lat.count} GETs, ${r.lat.misses} missed${r.replicaRace ? RACE_NOTE : ''}`;
+}
 
 async function throughput(): Promise<void> {
   const only = argv.includes('--variant') ? argv[argv.indexOf('--variant') + 1]! : undefined;
@@ -420,7 +466,7 @@ async function throughput(): Promise<void> {
     // Iteration aid: one variant, no table.
     for (const t of TOOLS.filter((x) => x.label.includes(only))) {
       const r = await migrateRun(t.kind, t.tool);
-      console.log(`${t.label}: ${fmt(r.keysPerSec)} keys/s (${(r.ms / 1000).toFixed(1)} s), GET p50 ${fmt(r.lat.p50)} ms p99.9 ${fmt(r.lat.p999)} ms max ${fmt(r.lat.max)} ms over ${r.lat.count} GETs, ${r.lat.misses} missed${r.replicaRace ? RACE_NOTE : ''}`);
+      console.log(`${t.label}: ${runLine(r)}`);
     }
     return;
   }
@@ -428,14 +474,14 @@ async function throughput(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of TOOLS) {
       const r = await migrateRun(t.kind, t.tool);
-      console.log(`  round ${round + 1}: ${t.label}: ${fmt(r.keysPerSec)} keys/s (${(r.ms / 1000).toFixed(1)} s), GET p50 ${fmt(r.lat.p50)} ms p99.9 ${fmt(r.lat.p999)} ms max ${fmt(r.lat.max)} ms over ${r.lat.count} GETs, ${r.lat.misses} missed${r.replicaRace ? RACE_NOTE : ''}`);
+      console.log(`  round ${round + 1}: ${t.label}: ${runLine(r)}`);
       runs.get(t.label)!.push(r);
     }
   }
   const ceilingKeys = Math.min(KEYS, 200_000);
   const ceiling = await redisMigrateCeiling(ceilingKeys);
   const med = (label: string, f: (r: Run) => number): number => median(runs.get(label)!.map(f));
-  const [ours, cli10, cli100, onShardis, transfer, transferOnShardis] = TOOLS.map((t) => t.label) as [string, string, string, string, string, string];
+  const [ours, cli10, cli100, onShardis, viaMigrate, viaMigrateOnShardis] = TOOLS.map((t) => t.label) as [string, string, string, string, string, string];
   const best = Math.max(med(cli10, (r) => r.keysPerSec), med(cli100, (r) => r.keysPerSec));
   const note = ROUNDS === 1 ? '1 round (a 1M-key reshard by redis-cli takes a minute or more)' : `median of ${ROUNDS} rounds`;
   const k = KEYS >= 1_000_000 ? `${KEYS / 1_000_000}M` : `${KEYS / 1000}k`;
@@ -453,18 +499,19 @@ async function throughput(): Promise<void> {
   row('shardis migrate vs best redis-cli reshard, Redis cluster', ourRate, best, 'keys/s', 3);
   row('shardis migrate on Shardis vs best redis-cli reshard on Redis', med(onShardis, (r) => r.keysPerSec), best, 'keys/s');
   row('GET p99.9 during shardis migrate vs during redis-cli reshard --cluster-pipeline 100, Redis cluster', med(ours, (r) => r.lat.p999), med(cli100, (r) => r.lat.p999), 'ms');
-  row('shardis migrate --method transfer vs best redis-cli reshard, Redis cluster', med(transfer, (r) => r.keysPerSec), best, 'keys/s', 3);
-  row('shardis migrate --method transfer on Shardis vs best redis-cli reshard on Redis', med(transferOnShardis, (r) => r.keysPerSec), best, 'keys/s');
-  row('GET p99.9 during shardis migrate --method transfer vs during redis-cli reshard --cluster-pipeline 100, Redis cluster', med(transfer, (r) => r.lat.p999), med(cli100, (r) => r.lat.p999), 'ms');
+  const cpuSum = (r: Run): number => r.cpu.tool + r.cpu.source + r.cpu.target;
+  row('CPU per key (tool + source + target): shardis migrate vs redis-cli reshard --cluster-pipeline 100, Redis cluster', med(ours, cpuSum), med(cli100, cpuSum), 'us');
+  row('shardis migrate --method migrate vs best redis-cli reshard, Redis cluster', med(viaMigrate, (r) => r.keysPerSec), best, 'keys/s');
+  row('shardis migrate --method migrate on Shardis vs best redis-cli reshard on Redis', med(viaMigrateOnShardis, (r) => r.keysPerSec), best, 'keys/s');
 
   console.log(`\nGETs on random moving keys during the migration (one ClusterClient, one request at a time, following MOVED/ASK; ${note})\n`);
-  console.log('| tool, cluster | keys/s | time | GET p50 | GET p99.9 | GET max | GETs | nil or error |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| tool, cluster | keys/s | time | CPU us/key: tool | source | target | GET p50 | GET p99.9 | GET max | GETs | nil or error |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const t of TOOLS) {
     const m = (f: (r: Run) => number): number => med(t.label, f);
-    console.log(`| ${t.label} | ${fmt(m((r) => r.keysPerSec))} | ${(m((r) => r.ms) / 1000).toFixed(1)} s | ${fmt(m((r) => r.lat.p50))} ms | ${fmt(m((r) => r.lat.p999))} ms | ${fmt(m((r) => r.lat.max))} ms | ${fmt(m((r) => r.lat.count))} | ${m((r) => r.lat.misses)} |`);
+    console.log(`| ${t.label} | ${fmt(m((r) => r.keysPerSec))} | ${(m((r) => r.ms) / 1000).toFixed(1)} s | ${fmt(m((r) => r.cpu.tool))} | ${fmt(m((r) => r.cpu.source))} | ${fmt(m((r) => r.cpu.target))} | ${fmt(m((r) => r.lat.p50))} ms | ${fmt(m((r) => r.lat.p999))} ms | ${fmt(m((r) => r.lat.max))} ms | ${fmt(m((r) => r.lat.count))} | ${m((r) => r.lat.misses)} |`);
   }
-  console.log(`| (bound) Redis MIGRATE alone: ${ceilingKeys / 1000}k keys, 100 per MIGRATE, back to back, standalone servers | ${fmt(ceiling)} | | | | | | |`);
+  console.log(`| (bound) Redis MIGRATE alone: ${ceilingKeys / 1000}k keys, 100 per MIGRATE, back to back, standalone servers | ${fmt(ceiling)} | | | | | | | | | |`);
   const raced = TOOLS.filter((t) => runs.get(t.label)!.some((r) => r.replicaRace)).map((t) => t.label);
   if (raced.length) console.log(`\nExited 1 after moving every key (${raced.join('; ')}): the source, left without slots, had already become a replica of the target when the tool sent it SETSLOT NODE for the last slot (redis-cli ignores that reply since Redis issue #9223).`);
 }

@@ -1,7 +1,9 @@
 /**
  * Model-based test of slot migration under traffic (fast-check `fc.commands`
- * + `fc.asyncModelRun`) on one 3-primary Shardis cluster kept up for the
- * whole suite (each run starts with FLUSHALL, not a restart).
+ * + `fc.asyncModelRun`) on a 3-primary Shardis cluster and on a real Redis 7
+ * cluster, each kept up for its whole suite (each run starts with FLUSHALL,
+ * not a restart). Migrations use either method (`transfer`, the CLI's
+ * default, or `migrate`); a resume uses the interrupted run's method.
  *
  * A run is a random sequence of
  * - client operations through one ClusterClient (SET/GET/DEL/INCR, HSET/
@@ -26,8 +28,9 @@
  * owner holds the model's value; the client saw no error.
  *
  * Replaying: a failure prints fast-check's seed and path; MODEL_SEED=<seed>
- * reruns it, MODEL_SHRINK=1 shrinks it (minutes on a live cluster) and
- * MODEL_RUNS sets the number of runs (20). Shrunk cases are kept below as
+ * reruns it, MODEL_SHRINK=1 shrinks it (minutes on a live cluster),
+ * MODEL_RUNS sets the number of runs on Shardis (20) and MODEL_RUNS_REDIS
+ * on Redis (8). Shrunk cases are kept below as
  * fixed command lists, each saying what it caught. Client operations that run during
  * a migration race with it on the wire, so a replay follows the same
  * commands but not necessarily the same interleaving.
@@ -35,11 +38,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { redisAvailable } from '../../helpers/servers.js';
-import { startShardisCluster, type RunningCluster } from '../../client/helpers/redis-cluster.js';
+import { startRedisCluster, startShardisCluster, type RunningCluster } from '../../client/helpers/redis-cluster.js';
 import { ClusterClient } from '../../../src/client/index.js';
 import { keySlot, SLOT_COUNT } from '../../../src/router/slot.js';
 import { AdminConnection } from '../../../scripts/admin/conn.js';
-import { loadCluster, parseClusterNodes, type ClusterView } from '../../../scripts/admin/view.js';
+import { RawConn } from '../../../scripts/admin/transfer.js';
+import { loadCluster, parseClusterNodes } from '../../../scripts/admin/view.js';
 import { planMigration, runMigration, type MigrateOptions, type StopSignal } from '../../../scripts/admin/migrate.js';
 import { planFix } from '../../../scripts/admin/fix.js';
 import { Progress } from '../../../scripts/admin/progress.js';
@@ -103,8 +107,8 @@ type Value = string | Map<string, string>;
 
 interface Model {
   data: Map<string, Value>;
-  /** slot → the interrupted migration (node ids) that still has to be resumed or fixed. */
-  pending: Map<number, { from: string; to: string }>;
+  /** slot → the interrupted migration (node ids, how keys travel) that still has to be resumed or fixed. */
+  pending: Map<number, { from: string; to: string; method: Method }>;
 }
 
 interface Real {
@@ -224,24 +228,34 @@ class StopAfter extends Progress {
 }
 
 /**
- * Makes every connection of `view` fail after `n` more commands, as if the
- * process died there: later commands are never sent.
+ * Makes every admin connection (those of the view, and those a transfer
+ * opens: AdminConnection, RawConn) fail after `n` more commands (a RawConn
+ * request, one write, counts as one), as if the process died there: later
+ * commands are never sent. Returns the undo.
  */
-function killAfter(view: ClusterView, n: number): void {
+function killAfter(n: number): () => void {
   let left = n;
-  for (const node of view.nodes) {
-    const conn = node.conn;
-    if (!conn) continue;
-    const send = conn.send.bind(conn);
-    conn.send = (args, asBuffer) => (left-- > 0 ? send(args, asBuffer) : Promise.reject(new Killed('killed')));
-  }
+  const send = AdminConnection.prototype.send;
+  const request = RawConn.prototype.request;
+  AdminConnection.prototype.send = function (this: AdminConnection, args, asBuffer) {
+    return left-- > 0 ? send.call(this, args, asBuffer) : Promise.reject(new Killed('killed'));
+  };
+  RawConn.prototype.request = function (this: RawConn, bytes, replies) {
+    return left-- > 0 ? request.call(this, bytes, replies) : Promise.reject(new Killed('killed'));
+  };
+  return () => {
+    AdminConnection.prototype.send = send;
+    RawConn.prototype.request = request;
+  };
 }
 
 /** What the suite exercised, printed at the end and checked for coverage. */
 const stats = { runs: 0, migrations: 0, interrupted: 0, leftOpen: 0, keysMoved: 0, resumes: 0, fixActions: 0, ops: 0, replaced: 0 };
 
-function migrateOptions(batch: number, pipeline: number): MigrateOptions {
-  return { batch, pipeline, parallel: 1, rate: 0, timeout: 10_000, replace: false };
+type Method = 'transfer' | 'migrate';
+
+function migrateOptions(batch: number, pipeline: number, method: Method): MigrateOptions {
+  return { batch, pipeline, parallel: 1, rate: 0, timeout: 10_000, replace: false, method };
 }
 
 /** Plans and runs one slot's migration from `from` to `to` (ids) with `interrupt`; true if it finished. */
@@ -253,7 +267,7 @@ async function migrateSlot(seed: string, slot: number, from: string, to: string,
     const plan = await planMigration(view, source, target, { slots: [slot] });
     const stop: StopSignal = { stopped: false };
     const progress = interrupt.kind === 'stop' ? new StopAfter(interrupt.batches, stop) : new Progress(process.stderr, true);
-    if (interrupt.kind === 'kill') killAfter(view, interrupt.commands);
+    const undo = interrupt.kind === 'kill' ? killAfter(interrupt.commands) : () => undefined;
     try {
       stats.migrations++;
       const r = await runMigration(view, plan, opts, progress, stop, () => stats.replaced++);
@@ -268,6 +282,8 @@ async function migrateSlot(seed: string, slot: number, from: string, to: string,
       stats.interrupted++;
       stats.keysMoved += progress.keysDone;
       return false;
+    } finally {
+      undo();
     }
   } finally {
     view.close();
@@ -278,7 +294,7 @@ async function fixAll(seed: string): Promise<void> {
   const view = await loadCluster(seed);
   try {
     const stop: StopSignal = { stopped: false };
-    const plan = await planFix(view, migrateOptions(100, 4), stop);
+    const plan = await planFix(view, migrateOptions(100, 4, 'migrate'), stop);
     expect(plan.unhandled, 'problems shardis fix left alone').toEqual([]);
     for (const a of plan.actions) await a.run();
     stats.fixActions += plan.actions.length;
@@ -313,7 +329,7 @@ class OpCmd implements fc.AsyncCommand<Model, Real> {
 }
 
 class MigrateCmd implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly slotPick: number, readonly targetPick: number, readonly batch: number, readonly pipeline: number, readonly interrupt: Interrupt, readonly during: Op[]) {}
+  constructor(readonly slotPick: number, readonly targetPick: number, readonly batch: number, readonly pipeline: number, readonly interrupt: Interrupt, readonly during: Op[], readonly method: Method = 'migrate') {}
   check(): boolean {
     return true;
   }
@@ -328,10 +344,10 @@ class MigrateCmd implements fc.AsyncCommand<Model, Real> {
       const from = owners[slot]!;
       let to = ids[this.targetPick % ids.length]!;
       if (to === from) to = ids[(this.targetPick + 1) % ids.length]!;
-      pair = { from, to };
+      pair = { from, to, method: this.method };
     }
     const [finished] = await Promise.all([
-      migrateSlot(r.seed, slot, pair.from, pair.to, migrateOptions(this.batch, this.pipeline), this.interrupt),
+      migrateSlot(r.seed, slot, pair.from, pair.to, migrateOptions(this.batch, this.pipeline, pair.method), this.interrupt),
       runOps(m, r, this.during),
     ]);
     if (finished) m.pending.delete(slot);
@@ -340,7 +356,7 @@ class MigrateCmd implements fc.AsyncCommand<Model, Real> {
   toString(): string {
     const i = this.interrupt;
     const how = i.kind === 'none' ? '' : i.kind === 'stop' ? ` stop after ${i.batches} batches` : ` kill after ${i.commands} commands`;
-    return `migrate slot ${this.slot()} to #${this.targetPick} (batch ${this.batch}x${this.pipeline})${how}${this.during.length ? ` during [${this.during.map(opText).join('; ')}]` : ''}`;
+    return `migrate slot ${this.slot()} to #${this.targetPick} (${this.method}, batch ${this.batch}x${this.pipeline})${how}${this.during.length ? ` during [${this.during.map(opText).join('; ')}]` : ''}`;
   }
 }
 
@@ -352,8 +368,8 @@ class ResumeCmd implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     const slots = [...m.pending.keys()].sort((a, b) => a - b);
     const slot = slots[this.pick % slots.length]!;
-    const { from, to } = m.pending.get(slot)!;
-    const [finished] = await Promise.all([migrateSlot(r.seed, slot, from, to, migrateOptions(3, 2), { kind: 'none' }), runOps(m, r, this.during)]);
+    const { from, to, method } = m.pending.get(slot)!;
+    const [finished] = await Promise.all([migrateSlot(r.seed, slot, from, to, migrateOptions(3, 2, method), { kind: 'none' }), runOps(m, r, this.during)]);
     expect(finished).toBe(true);
     stats.resumes++;
     m.pending.delete(slot);
@@ -380,8 +396,8 @@ class FixCmd implements fc.AsyncCommand<Model, Real> {
 const duringArb = fc.array(opArb, { maxLength: 6 });
 const migrateArb = fc.tuple(
   fc.oneof({ arbitrary: fc.nat(TAG_SLOTS.length - 1), weight: 6 }, { arbitrary: fc.integer({ min: 0, max: SLOT_COUNT - 1 }), weight: 1 }),
-  fc.nat(2), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3 }), interruptArb, duringArb,
-).map(([s, t, b, p, i, d]) => new MigrateCmd(s, t, b, p, i, d));
+  fc.nat(2), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3 }), interruptArb, duringArb, fc.constantFrom<Method>('transfer', 'migrate'),
+).map(([s, t, b, p, i, d, method]) => new MigrateCmd(s, t, b, p, i, d, method));
 const commandsArb = fc.commands(
   [
     fc.array(opArb, { minLength: 1, maxLength: 4 }).map((ops) => new OpCmd(ops)),
@@ -508,8 +524,8 @@ async function runCase(c: RunningCluster, fill: readonly Op[], cmds: Iterable<fc
       await fixAll(real.seed);
       model.pending.clear();
     }
-    for (const [slot, { from, to }] of [...model.pending]) {
-      expect(await migrateSlot(real.seed, slot, from, to, migrateOptions(100, 4), { kind: 'none' })).toBe(true);
+    for (const [slot, { from, to, method }] of [...model.pending]) {
+      expect(await migrateSlot(real.seed, slot, from, to, migrateOptions(100, 4, method), { kind: 'none' })).toBe(true);
       model.pending.delete(slot);
     }
     await checkCluster(c, model);
@@ -518,17 +534,22 @@ async function runCase(c: RunningCluster, fill: readonly Op[], cmds: Iterable<fc
   }
 }
 
-describe.runIf(redisAvailable())('slot migration under traffic on a Shardis cluster (model-based)', () => {
+const kinds = [
+  { name: 'a Shardis cluster', shardis: true, start: () => startShardisCluster(3), runs: Number(process.env.MODEL_RUNS ?? 20) },
+  { name: 'a Redis 7 cluster', shardis: false, start: () => startRedisCluster(3), runs: Number(process.env.MODEL_RUNS_REDIS ?? 8) },
+];
+
+describe.runIf(redisAvailable()).each(kinds)('slot migration under traffic on $name (model-based)', ({ shardis, start, runs }) => {
   let cluster: RunningCluster;
   beforeAll(async () => {
     expect(new Set(TAG_SLOTS).size).toBe(TAGS.length);
-    cluster = await startShardisCluster(3);
+    cluster = await start();
   }, 90_000);
   afterAll(async () => cluster?.stop());
 
-  it('migrate, stopped or killed midway then resumed or fixed, keeps every key on its owner and the client error-free', async () => {
+  it('migrate (transfer or MIGRATE), stopped or killed midway then resumed or fixed, keeps every key on its owner and the client error-free', async () => {
     await fc.assert(fc.asyncProperty(fillArb, commandsArb, closeArb, (fill, cmds, close) => runCase(cluster, fill, cmds, close)), {
-      numRuns: Number(process.env.MODEL_RUNS ?? 20),
+      numRuns: runs,
       // Shrinking on a live cluster takes minutes: opt in with MODEL_SHRINK=1.
       endOnFailure: process.env.MODEL_SHRINK !== '1',
       seed: process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : undefined,
@@ -541,70 +562,73 @@ describe.runIf(redisAvailable())('slot migration under traffic on a Shardis clus
 
   // Regression cases: shrunk counterexamples, replayed as fixed commands.
 
-  // seed -1322132437, path "4:6:11:...:2:0" (replayPath "FA/g:N"): a migration
-  // killed while its MIGRATE was in flight left the key on both nodes (the
-  // Shardis source skips deleting acknowledged keys once the caller has
-  // disconnected), and the rerun stopped on BUSYKEY.
-  it('migrate killed during a MIGRATE and run again finishes without BUSYKEY', async () => {
-    const fill: Op[] = [{ op: 'bulk', tag: 0, from: 0, n: 10, value: '' }, { op: 'bulk', tag: 0, from: 0, n: 10, value: '' }];
-    await runCase(cluster, fill, [new MigrateCmd(0, 0, 1, 2, { kind: 'kill', commands: 4 }, [])], 'resume');
-    await runCase(cluster, fill, [new MigrateCmd(0, 0, 1, 2, { kind: 'kill', commands: 4 }, [])], 'fix');
-  }, 60_000);
-
   it('migrate killed before the third primary heard of the new owner leaves all nodes agreeing after fix or a rerun', async () => {
     // An empty slot: IMPORTING, MIGRATING, GETKEYSINSLOT, SETSLOT NODE on the target and the source; the kill comes before the third.
     await runCase(cluster, [], [new MigrateCmd(9000, 0, 1, 1, { kind: 'kill', commands: 5 }, [])], 'fix');
     await runCase(cluster, [], [new MigrateCmd(9000, 1, 1, 1, { kind: 'kill', commands: 5 }, [])], 'resume');
   }, 60_000);
 
-  // Found by the property (seed -447973340, path "0": HGET {m0}h0 f2 read
-  // null after an HSET that ran during a fix's migration of slot 2853). The
-  // Shardis source (src/node/cluster/migrate.ts) deletes its copy once the
-  // target acknowledged it if `db.get(key) === value`, which still holds for
-  // a hash changed in place, so the HSET is lost; a SET in flight instead
-  // leaves the key on both nodes, which runMigration must not close the slot
-  // on. Replayed here as the race itself, 20 times over.
-  it('HSET and SET on keys whose MIGRATE is in flight are neither lost nor left behind', async () => {
-    const c = cluster;
-    await resetCluster(c);
-    const model: Model = { data: new Map(), pending: new Map() };
-    const real: Real = { client: new ClusterClient({ seeds: [...c.seeds], refreshInterval: 0, protocol: 2 }), seed: c.seeds[0]! };
-    const slot = TAG_SLOTS[0]!;
-    const hashes = Array.from({ length: 20 }, (_, i) => `${TAGS[0]}race-h${i}`);
-    const strings = Array.from({ length: 20 }, (_, i) => `${TAGS[0]}race-s${i}`);
-    try {
-      for (let i = 0; i < 20; i++) {
-        await real.client.call('HSET', hashes[i]!, 'f0', 'x');
-        await real.client.call('SET', strings[i]!, 'old');
-      }
-      const { ids, owners } = await primaryIds(real.seed);
-      const from = owners[slot]!;
-      const to = ids.find((id) => id !== from)!;
-      // Open the slot as migrate does (IMPORTING, then MIGRATING), then race each key's MIGRATE with a write.
-      const view = await loadCluster(real.seed);
+  // Shardis only: these replay races of the Shardis source's MIGRATE.
+  if (shardis) {
+    // seed -1322132437, path "4:6:11:...:2:0" (replayPath "FA/g:N"): a migration
+    // killed while its MIGRATE was in flight left the key on both nodes (the
+    // Shardis source skips deleting acknowledged keys once the caller has
+    // disconnected), and the rerun stopped on BUSYKEY.
+    it('migrate killed during a MIGRATE and run again finishes without BUSYKEY', async () => {
+      const fill: Op[] = [{ op: 'bulk', tag: 0, from: 0, n: 10, value: '' }, { op: 'bulk', tag: 0, from: 0, n: 10, value: '' }];
+      await runCase(cluster, fill, [new MigrateCmd(0, 0, 1, 2, { kind: 'kill', commands: 4 }, [])], 'resume');
+      await runCase(cluster, fill, [new MigrateCmd(0, 0, 1, 2, { kind: 'kill', commands: 4 }, [])], 'fix');
+    }, 60_000);
+
+    // Found by the property (seed -447973340, path "0": HGET {m0}h0 f2 read
+    // null after an HSET that ran during a fix's migration of slot 2853). The
+    // Shardis source (src/node/cluster/migrate.ts) deletes its copy once the
+    // target acknowledged it if `db.get(key) === value`, which still holds for
+    // a hash changed in place, so the HSET is lost; a SET in flight instead
+    // leaves the key on both nodes, which runMigration must not close the slot
+    // on. Replayed here as the race itself, 20 times over.
+    it('HSET and SET on keys whose MIGRATE is in flight are neither lost nor left behind', async () => {
+      const c = cluster;
+      await resetCluster(c);
+      const model: Model = { data: new Map(), pending: new Map() };
+      const real: Real = { client: new ClusterClient({ seeds: [...c.seeds], refreshInterval: 0, protocol: 2 }), seed: c.seeds[0]! };
+      const slot = TAG_SLOTS[0]!;
+      const hashes = Array.from({ length: 20 }, (_, i) => `${TAGS[0]}race-h${i}`);
+      const strings = Array.from({ length: 20 }, (_, i) => `${TAGS[0]}race-s${i}`);
       try {
-        const src = view.byId.get(from)!.conn!;
-        const tgt = view.byId.get(to)!;
-        await tgt.conn!.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', from);
-        await src.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', to);
         for (let i = 0; i < 20; i++) {
-          const [mig, h, w] = await Promise.all([
-            src.send(['MIGRATE', tgt.host, String(tgt.port), '', '0', '5000', 'KEYS', hashes[i]!, strings[i]!]),
-            real.client.call('HSET', hashes[i]!, 'f1', 'y'),
-            real.client.call('SET', strings[i]!, 'new'),
-          ]);
-          expect(mig instanceof Error ? mig.message : mig).toMatch(/^OK|NOKEY$/);
-          expect([h, text(w)]).toEqual([1, 'OK']);
-          model.data.set(hashes[i]!, new Map([['f0', 'x'], ['f1', 'y']]));
-          model.data.set(strings[i]!, 'new');
+          await real.client.call('HSET', hashes[i]!, 'f0', 'x');
+          await real.client.call('SET', strings[i]!, 'old');
         }
+        const { ids, owners } = await primaryIds(real.seed);
+        const from = owners[slot]!;
+        const to = ids.find((id) => id !== from)!;
+        // Open the slot as migrate does (IMPORTING, then MIGRATING), then race each key's MIGRATE with a write.
+        const view = await loadCluster(real.seed);
+        try {
+          const src = view.byId.get(from)!.conn!;
+          const tgt = view.byId.get(to)!;
+          await tgt.conn!.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', from);
+          await src.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', to);
+          for (let i = 0; i < 20; i++) {
+            const [mig, h, w] = await Promise.all([
+              src.send(['MIGRATE', tgt.host, String(tgt.port), '', '0', '5000', 'KEYS', hashes[i]!, strings[i]!]),
+              real.client.call('HSET', hashes[i]!, 'f1', 'y'),
+              real.client.call('SET', strings[i]!, 'new'),
+            ]);
+            expect(mig instanceof Error ? mig.message : mig).toMatch(/^OK|NOKEY$/);
+            expect([h, text(w)]).toEqual([1, 'OK']);
+            model.data.set(hashes[i]!, new Map([['f0', 'x'], ['f1', 'y']]));
+            model.data.set(strings[i]!, 'new');
+          }
+        } finally {
+          view.close();
+        }
+        expect(await migrateSlot(real.seed, slot, from, to, migrateOptions(100, 4, 'migrate'), { kind: 'none' })).toBe(true);
+        await checkCluster(c, model);
       } finally {
-        view.close();
+        await real.client.close();
       }
-      expect(await migrateSlot(real.seed, slot, from, to, migrateOptions(100, 4), { kind: 'none' })).toBe(true);
-      await checkCluster(c, model);
-    } finally {
-      await real.client.close();
-    }
-  }, 60_000);
+    }, 60_000);
+  }
 });
