@@ -81,7 +81,7 @@ function onInterrupt(stop: StopSignal): () => void {
 
 /** --batch, --pipeline and --parallel when not given, per --method (transfer: tuned with bench/migrate.ts). */
 const MOVE_DEFAULTS = {
-  transfer: { batch: 400, pipeline: 8, parallel: 64 },
+  transfer: { batch: 100, pipeline: 8, parallel: 16 },
   migrate: { batch: 100, pipeline: 4, parallel: 8 },
 } as const;
 
@@ -130,9 +130,9 @@ const MOVE_OPTIONS = {
     default: 'transfer',
     describe: 'transfer: the tool copies keys itself (WATCH+PTTL+DUMP on the source, RESTORE on the target, MULTI DEL EXEC on the source; source and target work in parallel, several times faster); migrate: MIGRATE on the source, as redis-cli does',
   },
-  batch: { type: 'number', describe: 'keys per batch (transfer, default 400) or per MIGRATE (migrate, default 100)' },
+  batch: { type: 'number', describe: 'keys per batch (transfer) or per MIGRATE (migrate); default 100' },
   pipeline: { type: 'number', describe: 'batches in flight (transfer, default 8) or MIGRATE commands sent back to back per slot (migrate, default 4)' },
-  parallel: { type: 'number', describe: 'slots in flight (transfer: default 64; migrate: 8)' },
+  parallel: { type: 'number', describe: 'slots in flight (transfer: default 16; migrate: 8)' },
   rate: { type: 'number', default: 0, describe: 'limit to this many keys per second (0: no limit)' },
   timeout: { type: 'number', default: 60000, describe: 'MIGRATE timeout in ms (migrate)' },
   replace: { type: 'boolean', default: false, describe: 'overwrite keys the target already holds (MIGRATE REPLACE; transfer overwrites a stale copy by itself, and never a client\'s write)' },
