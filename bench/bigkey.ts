@@ -64,6 +64,9 @@ export interface BigKeyStall {
   sourceCpuMaxStallMs: number;
   /** cpuMaxStallMs of the target alone. */
   targetCpuMaxStallMs: number;
+  /** CPU time the source / target process (all threads) used during the MIGRATE: its cost, which noise barely inflates. */
+  sourceCpuMs: number;
+  targetCpuMs: number;
   /** The same measure on the source while the key was being loaded (HSET/ZADD/RPUSH/SADD of 1000 elements each). */
   loadCpuMaxStallMs: number;
 }
@@ -128,6 +131,13 @@ function cpuMs(pid: number): number {
 }
 
 const CLOCK_TICKS = 100;
+
+/** CPU time (user + system) of the whole process `pid` (all threads: GC helpers too), in ms. */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
 
 /**
  * A PING every `every` ms (never two outstanding); the longest gap between
@@ -241,9 +251,12 @@ export async function measureBigKeyStall(opts: BigKeyOptions = {}): Promise<BigK
     if (size !== `:${fields}`) throw new Error(`Cannot load the big ${type}: ${SIZE_CMD[type]} replied ${size}`);
     const [ps, pt] = await Promise.all([probe(src.port, src.proc.pid!, every), probe(dst.port, dst.proc.pid!, every)]);
     await new Promise((r) => setTimeout(r, 200));
+    const cpu0 = [processCpuMs(src.proc.pid!), processCpuMs(dst.proc.pid!)];
     const t0 = performance.now();
     const reply = await once(src.port, ['MIGRATE', '127.0.0.1', String(dst.port), 'big', '0', '60000']);
     const migrateMs = performance.now() - t0;
+    const sourceCpuMs = processCpuMs(src.proc.pid!) - cpu0[0]!;
+    const targetCpuMs = processCpuMs(dst.proc.pid!) - cpu0[1]!;
     await new Promise((r) => setTimeout(r, 200));
     const [rs, rt] = await Promise.all([ps.stop(), pt.stop()]);
     // The noise floor: the same probes for as long, with nothing to do.
@@ -267,6 +280,8 @@ export async function measureBigKeyStall(opts: BigKeyOptions = {}): Promise<BigK
       sourceCpuMaxStallMs: rs.maxCpuGap,
       targetCpuMaxStallMs: rt.maxCpuGap,
       loadCpuMaxStallMs: lsr.maxCpuGap,
+      sourceCpuMs,
+      targetCpuMs,
     };
   } finally {
     await Promise.all([src.stop(), dst.stop()]);
@@ -292,8 +307,8 @@ async function main(argv: string[]): Promise<void> {
   const types: BigKeyType[] = t === 'all' ? ['hash', 'zset', 'list', 'set'] : [t as BigKeyType];
   const variants = argv.includes('--only-chunked') ? [true] : [false, true];
   console.log(`Big key MIGRATE, ${fields} elements, ${rounds} round(s); PING every 2 ms on source and target; medians\n`);
-  console.log('| type | MIGRATE path | longest PING gap (source / target) | CPU between two PONGs (source / target) | same while loading | PING p99.9 | MIGRATE time | idle longest gap |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| type | MIGRATE path | longest PING gap (source / target) | CPU between two PONGs (source / target) | same while loading | PING p99.9 | MIGRATE time | CPU used (source / target) | idle longest gap |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const type of types) {
     const runs = new Map<boolean, BigKeyStall[]>(variants.map((v) => [v, []]));
     for (let r = 0; r < rounds; r++) {
@@ -303,7 +318,7 @@ async function main(argv: string[]): Promise<void> {
       const xs = runs.get(chunked)!;
       const m = (k: keyof BigKeyStall): number => median(xs.map((x) => x[k]));
       console.log(
-        `| ${type} | ${chunked ? 'chunked' : 'one-shot (before)'} | ${fmt(m('maxStallMs'))} ms (${fmt(m('sourceMaxStallMs'))} / ${fmt(m('targetMaxStallMs'))}) | ${fmt(m('cpuMaxStallMs'))} ms (${fmt(m('sourceCpuMaxStallMs'))} / ${fmt(m('targetCpuMaxStallMs'))}) | ${fmt(m('loadCpuMaxStallMs'))} ms | ${fmt(m('p999Ms'))} ms | ${fmt(m('migrateMs'))} ms | ${fmt(m('idleMaxStallMs'))} ms |`,
+        `| ${type} | ${chunked ? 'chunked' : 'one-shot (before)'} | ${fmt(m('maxStallMs'))} ms (${fmt(m('sourceMaxStallMs'))} / ${fmt(m('targetMaxStallMs'))}) | ${fmt(m('cpuMaxStallMs'))} ms (${fmt(m('sourceCpuMaxStallMs'))} / ${fmt(m('targetCpuMaxStallMs'))}) | ${fmt(m('loadCpuMaxStallMs'))} ms | ${fmt(m('p999Ms'))} ms | ${fmt(m('migrateMs'))} ms | ${fmt(m('sourceCpuMs'))} / ${fmt(m('targetCpuMs'))} ms | ${fmt(m('idleMaxStallMs'))} ms |`,
       );
     }
   }

@@ -120,13 +120,19 @@ export function scanReply(cursor: number, items: Reply[]): Reply {
   return [String(cursor), items];
 }
 
-/** Elements per page of DenseMap's key and value arrays (a power of two). */
-const PAGE_BITS = 16;
-const PAGE_MASK = (1 << PAGE_BITS) - 1;
-/** Size at which a DenseMap splits its index into `SEGMENTS` maps. */
+/**
+ * Size at which a DenseMap splits its index into `SEGMENTS` maps: one Map's
+ * doubling below it is short, and so is the split itself.
+ */
 const SPLIT_AT = 1 << 15;
-/** Index segments of a split DenseMap (a power of two). */
-const SEGMENTS = 256;
+/**
+ * Index segments of a split DenseMap (a power of two). Few enough that a
+ * segment's table soon becomes a large object (never copied by the
+ * young-generation collector: 256 segments made filling a big map cost a
+ * quarter more CPU), many enough that a segment's doubling stays short up
+ * to millions of entries (32 segments of 250k entries at 8M).
+ */
+const SEGMENTS = 32;
 /** Characters hashed at each end of a key to pick its segment. */
 const HASHED_ENDS = 64;
 
@@ -148,30 +154,51 @@ function segmentOf(key: string): number {
   return (h ^ (h >>> 15)) & (SEGMENTS - 1);
 }
 
+/** A copy of the first `size` elements of `a` in a new array of length `capacity`. */
+function withCapacity<T>(a: readonly T[], size: number, capacity: number): T[] {
+  const out = new Array<T>(capacity);
+  for (let i = 0; i < size; i++) out[i] = a[i]!;
+  return out;
+}
+
+/** Empties slot `last` (the last entry's) of `a`, and gives back reserved capacity no longer needed. */
+function vacate<T>(a: (T | undefined)[], last: number): void {
+  // No spare capacity: pop, which lets V8 trim the array as it shrinks.
+  if (last === a.length - 1) a.pop();
+  else {
+    a[last] = undefined;
+    if (last < a.length >>> 2) a.length = last;
+  }
+}
+
 /**
  * Insertion-ordered map (until deletions swap elements) with O(1) random
  * access and a stateless scan cursor; see the module comment.
  *
- * No single step is O(N), so a collection of millions of elements grows
- * (by HSET, SADD, ZADD or a chunked MIGRATE) and shrinks without a long
- * pause:
- *  - a JS Map rehashes all its entries in one go when it doubles (about
- *    150 ms at half a million entries). Past `SPLIT_AT` entries the index
- *    is split, once, into `SEGMENTS` Maps chosen by a hash of the key
- *    (`segmentOf`), so a rehash only ever moves one segment;
- *  - a JS array copies all its elements when it grows. The keys and values
- *    live in pages of 2^`PAGE_BITS` elements, so growing copies at most one
- *    page and element `i` is `pages[i >>> PAGE_BITS][i & PAGE_MASK]`.
- * A split index stays split when the map shrinks.
+ * A JS Map rehashes all its entries in one go when it doubles: about
+ * 150 ms at half a million entries, a stall for every client (and for a
+ * chunked MIGRATE's target, which builds big collections while serving).
+ * So past `SPLIT_AT` entries the index is split, once (O(SPLIT_AT)), into
+ * `SEGMENTS` Maps chosen by a hash of the key (`segmentOf`): a doubling then
+ * only moves one segment. A split index stays split when the map shrinks.
+ *
+ * The key and value arrays are flat (pages of them made every young
+ * collection keep more garbage: reading a million-field hash cost twice the
+ * CPU). Growing them by push allocates and copies them, tens of
+ * milliseconds near a million elements (mostly page faults of the fresh
+ * memory), so a caller that knows the final size (a chunked MIGRATE's
+ * target) calls `reserve` first: the index is split at once and the arrays
+ * are allocated at that capacity, one array per call. The arrays' length
+ * is their capacity; `#size` counts the entries, slots past it are
+ * undefined.
  */
 export class DenseMap<V> {
   /** The index (key -> position) until the split. */
   #index: Map<string, number> | null = new Map<string, number>();
   /** The index segments after the split (null before). */
   #segments: Map<string, number>[] | null = null;
-  /** Pages of keys and values; the last page is the only one not full, and only page 0 may be empty. */
-  #keys: string[][] = [[]];
-  #vals: V[][] = [[]];
+  #keys: (string | undefined)[] = [];
+  #vals: (V | undefined)[] = [];
   #size = 0;
 
   get size(): number {
@@ -189,7 +216,7 @@ export class DenseMap<V> {
 
   get(key: string): V | undefined {
     const i = this.#indexOf(key).get(key);
-    return i === undefined ? undefined : this.#vals[i >>> PAGE_BITS]![i & PAGE_MASK];
+    return i === undefined ? undefined : this.#vals[i];
   }
 
   /** Sets `key` to `value`; returns true if the key is new. */
@@ -197,31 +224,45 @@ export class DenseMap<V> {
     const index = this.#indexOf(key);
     const i = index.get(key);
     if (i !== undefined) {
-      this.#vals[i >>> PAGE_BITS]![i & PAGE_MASK] = value;
+      this.#vals[i] = value;
       return false;
     }
     const n = this.#size;
     index.set(key, n);
-    const p = n >>> PAGE_BITS;
-    if (p === this.#keys.length) {
-      this.#keys.push([]);
-      this.#vals.push([]);
-    }
-    this.#keys[p]!.push(key);
-    this.#vals[p]!.push(value);
+    if (n < this.#keys.length) this.#keys[n] = key;
+    else this.#keys.push(key);
+    if (n < this.#vals.length) this.#vals[n] = value;
+    else this.#vals.push(value);
     this.#size = n + 1;
     if (this.#index !== null && n + 1 >= SPLIT_AT) this.#split();
     return true;
   }
 
-  /** Moves the index into `SEGMENTS` maps (once, at `SPLIT_AT` entries: O(SPLIT_AT)). */
+  /**
+   * One step of making room for `n` more entries, so that the next `n`
+   * insertions copy no array and rehash no more than a segment: splits the
+   * index if it will be needed, then gives the key array, or else the value
+   * array, that capacity (one O(size + n) allocation and copy per call, so
+   * a caller that keeps its turns short spreads them over two turns).
+   * Returns true once nothing is left to do. Cheapest on an empty map.
+   */
+  reserve(n: number): boolean {
+    const want = this.#size + n;
+    if (this.#index !== null && want >= SPLIT_AT) this.#split();
+    if (this.#keys.length < want) {
+      this.#keys = withCapacity(this.#keys, this.#size, want);
+      return this.#vals.length >= want;
+    }
+    if (this.#vals.length < want) this.#vals = withCapacity(this.#vals, this.#size, want);
+    return true;
+  }
+
+  /** Moves the index into `SEGMENTS` maps (once: O(size)). */
   #split(): void {
     const segments: Map<string, number>[] = [];
     for (let s = 0; s < SEGMENTS; s++) segments.push(new Map<string, number>());
-    for (let i = 0; i < this.#size; i++) {
-      const k = this.keyAt(i);
-      segments[segmentOf(k)]!.set(k, i);
-    }
+    const keys = this.#keys;
+    for (let i = 0; i < this.#size; i++) segments[segmentOf(keys[i]!)]!.set(keys[i]!, i);
     this.#segments = segments;
     this.#index = null;
   }
@@ -233,33 +274,27 @@ export class DenseMap<V> {
     if (i === undefined) return false;
     index.delete(key);
     const last = this.#size - 1;
-    const lp = last >>> PAGE_BITS;
-    const keys = this.#keys[lp]!;
-    const vals = this.#vals[lp]!;
+    const keys = this.#keys;
     if (i !== last) {
-      const k = keys[keys.length - 1]!;
-      this.#keys[i >>> PAGE_BITS]![i & PAGE_MASK] = k;
-      this.#vals[i >>> PAGE_BITS]![i & PAGE_MASK] = vals[vals.length - 1]!;
+      const k = keys[last]!;
+      keys[i] = k;
+      this.#vals[i] = this.#vals[last];
       this.#indexOf(k).set(k, i);
     }
-    keys.pop();
-    vals.pop();
-    if (keys.length === 0 && lp > 0) {
-      this.#keys.pop();
-      this.#vals.pop();
-    }
     this.#size = last;
+    vacate(keys, last);
+    vacate(this.#vals, last);
     return true;
   }
 
   /** Key at position `i` (0 <= i < size). */
   keyAt(i: number): string {
-    return this.#keys[i >>> PAGE_BITS]![i & PAGE_MASK]!;
+    return this.#keys[i]!;
   }
 
   /** Value at position `i` (0 <= i < size). */
   valueAt(i: number): V {
-    return this.#vals[i >>> PAGE_BITS]![i & PAGE_MASK]!;
+    return this.#vals[i]!;
   }
 
   /**
@@ -272,7 +307,7 @@ export class DenseMap<V> {
     const stop = Math.max(0, p - count);
     while (p > stop) {
       p--;
-      visit(this.keyAt(p), this.valueAt(p));
+      visit(this.#keys[p]!, this.#vals[p]!);
     }
     return p;
   }

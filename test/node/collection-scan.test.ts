@@ -1,9 +1,9 @@
 /**
- * DenseMap (src/node/collection-scan.ts) against a model, across the sizes
- * where its layout changes: the split of the index into segments (32768
- * entries) and the pages of its key and value arrays (65536 elements).
- * Positions must stay dense (0..size-1), every key must be found at the
- * position keyAt reports, and a scan from 0 must visit every key once.
+ * DenseMap (src/node/collection-scan.ts) against a model, across the size
+ * where its index splits into segments (32768 entries) and with reserved
+ * capacity. Positions must stay dense (0..size-1), every key must be found
+ * at the position keyAt reports, and a scan from 0 must visit every key
+ * once.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ function expectSame(m: DenseMap<number>, model: Map<string, number>): void {
 }
 
 describe('DenseMap', () => {
-  it('DenseMap keeps keys, values and dense positions through its index split and across array pages, growing and shrinking', () => {
+  it('DenseMap keeps keys, values and dense positions through its index split, growing and shrinking', () => {
     const m = new DenseMap<number>();
     const model = new Map<string, number>();
     const n = 140_000;
@@ -36,7 +36,7 @@ describe('DenseMap', () => {
     expect(m.set('k:7', -7)).toBe(false);
     model.set('k:7', -7);
     expectSame(m, model);
-    // Delete most keys in a scattered order: elements move from the last page into holes, pages empty out.
+    // Delete most keys in a scattered order: the last element moves into each hole.
     for (let i = 0; i < n; i += 1) {
       if (i % 7 === 3) continue;
       const k = `k:${(i * 7919) % n}`;
@@ -44,7 +44,7 @@ describe('DenseMap', () => {
     }
     expect(m.delete('absent')).toBe(false);
     expectSame(m, model);
-    // Grow again past the page boundary: positions stay dense after the shrink.
+    // Grow again: positions stay dense after the shrink.
     for (let i = n; i < n + 70_000; i++) {
       m.set(`k:${i}`, i);
       model.set(`k:${i}`, i);
@@ -85,6 +85,49 @@ describe('DenseMap', () => {
       ),
       { numRuns: 15 },
     );
+  });
+
+  it('DenseMap.reserve keeps the map unchanged, and entries added or deleted after it stay dense, down to a trimmed capacity', () => {
+    for (const before of [0, 10, 40_000]) {
+      const m = new DenseMap<number>();
+      const model = new Map<string, number>();
+      for (let i = 0; i < before; i++) {
+        m.set(`p${i}`, i);
+        model.set(`p${i}`, i);
+      }
+      // One array per step: the split and the keys, then the values.
+      expect(m.reserve(60_000)).toBe(false);
+      expectSame(m, model);
+      // Entries added between the steps (keys reserved, values not yet).
+      for (let i = 0; i < 100; i++) {
+        m.set(`q${i}`, i);
+        model.set(`q${i}`, i);
+      }
+      expect(m.reserve(59_900)).toBe(true);
+      expect(m.reserve(5)).toBe(true); // within the capacity: a no-op
+      expectSame(m, model);
+      for (let i = 0; i < 60_000; i++) {
+        m.set(`r${i}`, -i);
+        model.set(`r${i}`, -i);
+      }
+      expectSame(m, model);
+      // Shrink far below the reserved capacity, then grow again.
+      for (const k of [...model.keys()]) {
+        if (k.endsWith('7')) continue;
+        if (m.delete(k) !== model.delete(k)) expect.fail(`delete ${k}`);
+      }
+      expectSame(m, model);
+      for (let i = 0; i < 1000; i++) {
+        m.set(`g${i}`, i);
+        model.set(`g${i}`, i);
+      }
+      expectSame(m, model);
+      const visited = new Set<string>();
+      let cursor = 0;
+      do cursor = m.scan(cursor, 777, (k) => visited.add(k));
+      while (cursor !== 0);
+      expect(visited.size).toBe(model.size);
+    }
   });
 
   it('DenseMap finds long keys that differ only in the middle (they share an index segment)', () => {

@@ -15,9 +15,10 @@
  * build the same one. The first chunk of a collection also says how many
  * elements the whole value has (flag `FLAG_SIZED`, then that count as 4
  * bytes big-endian, before the elements), so the target can size its
- * buffers once (a list's ring buffer, a skiplist's record buffer) instead
- * of copying them as they double: at a million elements one such copy
- * stalls the target for tens of milliseconds.
+ * buffers once (a list's ring buffer; a hash's, set's or sorted set's
+ * DenseMap arrays and index segments; a skiplist's record buffer) instead
+ * of copying them as they grow: near a million elements one such copy
+ * stalls the target for 50 to 200 ms.
  *
  * `ChunkReader` reads a value by position: the source keeps the position
  * between chunks, which is only valid while the value is unchanged (the
@@ -43,7 +44,7 @@ const FLAG_SIZED = 2;
  * (the elements still have to arrive), so a made-up one must not make a
  * small value hold a huge buffer.
  */
-export const MAX_SIZE_HINT = 1 << 22;
+export const MAX_SIZE_HINT = 1 << 21;
 
 /** Elements encoded between two looks at the clock. */
 const CLOCK_EVERY = 128;
@@ -265,11 +266,14 @@ export class ChunkAssembler {
   #value: HashValue | ListValue | SetValue | ZSetValue | undefined;
   #parts: string[] | undefined;
   #setLimits: SetLimits = NO_INTSET;
+  /** Element count still to reserve room for (`reserve` steps left), 0 when done. */
+  #reserve = 0;
 
   /**
    * An assembler for a value of DUMP tag `tag`, from the `flags` of its
    * first chunk; `sizeHint` (its element count, if given, at most
-   * `MAX_SIZE_HINT` is used) pre-sizes a list's or a skiplist's buffers.
+   * `MAX_SIZE_HINT` is used) pre-sizes the value (`reserve`; a list's
+   * ring buffer), except an intset.
    */
   constructor(tag: number, flags: number, sizeHint = 0) {
     this.tag = tag;
@@ -284,16 +288,18 @@ export class ChunkAssembler {
       case DUMP_TAGS.set:
         this.#value = new SetValue();
         if (flags & FLAG_INTSET) this.#setLimits = INTSET_ANY;
+        else this.#reserve = hint;
         break;
       case DUMP_TAGS.zset: {
         const z = new ZSetValue();
         z.convertToSkiplist();
-        z.reserve(hint);
         this.#value = z;
+        this.#reserve = hint;
         break;
       }
       case DUMP_TAGS.hash:
         this.#value = new HashValue();
+        this.#reserve = hint;
         break;
       default:
         throw new Error(`Cannot assemble a value of tag ${tag}`);
@@ -304,7 +310,10 @@ export class ChunkAssembler {
    * Adds elements of `chunk` from position `from` (a string position; pairs
    * for a hash) until done or past `deadline` (`performance.now()`).
    * Returns the position reached, or -1 if the chunk repeats an element
-   * already present (a bad payload).
+   * already present (a bad payload). While the value is still being
+   * pre-sized, a call does one step of that (an allocation of the whole
+   * size, tens of milliseconds at a million elements) and returns `from`:
+   * the caller goes on in its next slice.
    */
   apply(chunk: DecodedChunk, from: number, deadline: number): number {
     const items = chunk.items;
@@ -314,6 +323,10 @@ export class ChunkAssembler {
       return n;
     }
     const v = this.#value!;
+    if (this.#reserve > 0) {
+      if ((v as HashValue | SetValue | ZSetValue).reserve(this.#reserve)) this.#reserve = 0;
+      return from;
+    }
     let i = from;
     while (i < n) {
       const stop = Math.min(n, i + CLOCK_EVERY * 2);

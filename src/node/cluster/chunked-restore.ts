@@ -21,6 +21,16 @@
  * and goes on after `setImmediate`, so other clients are served between
  * slices. The connection's next command (the next chunk, or the commit)
  * waits until the reply, as pipelined commands after a blocked one do.
+ * No single insert is O(N) either, or a slice would not bound anything:
+ * the first chunk's element count pre-sizes the staged value
+ * (../chunk-codec.ts), so no array or buffer of the whole collection is
+ * copied as it grows, and a hash's, set's or sorted set's index
+ * (DenseMap, ../collection-scan.ts) is split into segments from the start,
+ * so no JS Map rehashes the whole collection when it doubles. Measured
+ * with bench/bigkey.ts, the target's longest stall while a 1M-element
+ * collection is staged went from 70-180 ms of CPU (a JS Map doubling past
+ * 524288 entries, an array copied as it grew) to about 50 ms (garbage
+ * collection steps).
  *
  * Commit is O(1): the staged value becomes the key (REPLACE deletes the old
  * one first; without it an existing key gives BUSYKEY, checked at chunk 0

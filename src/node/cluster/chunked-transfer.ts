@@ -30,7 +30,8 @@
  *     few chunks of serialized data (never the whole payload). Between
  *     slices the source yields with setImmediate.
  *  3. The target stages the elements outside its keyspace, inserting each
- *     chunk within its own time budget.
+ *     chunk within its own time budget (the first chunk also carries the
+ *     element count, so the target sizes its buffers once).
  *  4. Commit: when every chunk is acknowledged and the key is still clean,
  *     `RESTORE-COMMIT key id chunks ttl [REPLACE]` with the TTL left at
  *     that moment. The target installs the staged value atomically (BUSYKEY

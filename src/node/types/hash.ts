@@ -276,6 +276,20 @@ export class HashValue implements CollectionValue {
     return typeof this.#data === 'string' ? undefined : this.#data;
   }
 
+  /**
+   * Pre-sizes the hashtable for `n` more fields (DenseMap.reserve); an
+   * empty hash switches to the hashtable encoding first. For a caller that
+   * knows the hash will be big (a chunked MIGRATE's target); a no-op on a
+   * non-empty listpack. One step: call again until it returns true.
+   */
+  reserve(n: number): boolean {
+    if (typeof this.#data === 'string') {
+      if (this.#count !== 0) return true;
+      this.#data = new DenseMap<string>();
+    }
+    return this.#data.reserve(n);
+  }
+
   #convert(): void {
     const m = new DenseMap<string>();
     this.forEach((f, v) => m.set(f, v));

@@ -145,6 +145,22 @@ export class SetValue implements CollectionValue {
     return Array.isArray(this.#data) ? undefined : this.#data;
   }
 
+  /**
+   * Pre-sizes the hashtable for `n` more members (DenseMap.reserve); an
+   * empty set switches to the hashtable encoding first. For a caller that
+   * knows the set will be big and not an intset (a chunked MIGRATE's
+   * target); a no-op on a non-empty intset. One step: call again until it
+   * returns true.
+   */
+  reserve(n: number): boolean {
+    let d = this.#data;
+    if (Array.isArray(d)) {
+      if (d.length !== 0) return true;
+      this.#data = d = new DenseMap<null>();
+    }
+    return d.reserve(n);
+  }
+
   #convert(): void {
     const d = this.#data as string[];
     const m = new DenseMap<null>();

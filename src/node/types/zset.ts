@@ -97,9 +97,14 @@ export class ZSetValue implements CollectionValue {
     this.#lpMembers = this.#lpScores = null;
   }
 
-  /** Pre-sizes the skiplist for `n` more members (see SkipList.reserve); a no-op on a listpack. */
-  reserve(n: number): void {
+  /**
+   * Pre-sizes the skiplist and its member table for `n` more members
+   * (SkipList.reserve, DenseMap.reserve); a no-op on a listpack. One step:
+   * call again until it returns true.
+   */
+  reserve(n: number): boolean {
     this.#zsl?.reserve(n);
+    return this.#dict?.reserve(n) ?? true;
   }
 
   /** Score of `member`, or undefined. */

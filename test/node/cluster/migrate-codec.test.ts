@@ -6,13 +6,20 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkAssembler, chunkReaderFor, decodeChunk, MAX_SIZE_HINT } from '../../../src/node/cluster/chunk-codec.js';
+import { ChunkAssembler, chunkReaderFor, decodeChunk, MAX_SIZE_HINT, type DecodedChunk } from '../../../src/node/cluster/chunk-codec.js';
 import { DUMP_TAGS, serializeValue } from '../../../src/node/dump.js';
 import { HashValue } from '../../../src/node/types/hash.js';
 import { ListValue } from '../../../src/node/types/list.js';
 import { SetValue } from '../../../src/node/types/set.js';
 import { ZSetValue } from '../../../src/node/types/zset.js';
 import type { Value } from '../../../src/node/values.js';
+
+/** Applies the whole of `chunk` (the first calls may only pre-size the value); returns the position reached or -1. */
+function applyAll(a: ChunkAssembler, chunk: DecodedChunk): number {
+  let pos = 0;
+  for (let calls = 0; calls < 10 && pos >= 0 && pos < chunk.items.length; calls++) pos = a.apply(chunk, pos, Infinity);
+  return pos;
+}
 
 /** Cuts `v` into chunks under the bounds and assembles them; returns the rebuilt value and the chunk count. */
 function roundTrip(v: Value, maxElements: number, maxBytes: number): { value: Value | undefined; chunks: number } {
@@ -32,7 +39,7 @@ function roundTrip(v: Value, maxElements: number, maxBytes: number): { value: Va
     // The first chunk of a collection tells the element count (the target pre-sizes with it).
     if (reader.tag !== DUMP_TAGS.string) expect(chunk!.sizeHint).toBe(chunks === 1 ? reader.total : 0);
     assembler ??= new ChunkAssembler(reader.tag, chunk!.flags, chunk!.sizeHint);
-    expect(assembler.apply(chunk!, 0, Infinity)).toBe(chunk!.items.length);
+    expect(applyAll(assembler, chunk!)).toBe(chunk!.items.length);
   }
   return { value: assembler?.finish(), chunks };
 }
@@ -93,12 +100,24 @@ describe('chunk codec', () => {
     expect(decodeChunk(DUMP_TAGS.list, '\x02' + u32(3) + u32(1) + 'a')).toEqual({ flags: 2, sizeHint: 3, items: ['a'], scores: null });
     expect(decodeChunk(DUMP_TAGS.list, '\x02' + '\x00\x00')).toBeUndefined();
     // A hint far past MAX_SIZE_HINT (a damaged or hostile chunk) builds the elements actually sent.
-    for (const tag of [DUMP_TAGS.list, DUMP_TAGS.zset]) {
+    for (const tag of [DUMP_TAGS.list, DUMP_TAGS.zset, DUMP_TAGS.set]) {
       const a = new ChunkAssembler(tag, 2, 0xffffffff);
-      expect(a.apply({ flags: 2, sizeHint: 0xffffffff, items: ['x'], scores: tag === DUMP_TAGS.zset ? [1] : null }, 0, Infinity)).toBe(1);
-      expect((a.finish() as ListValue | ZSetValue).size).toBe(1);
+      expect(applyAll(a, { flags: 2, sizeHint: 0xffffffff, items: ['x'], scores: tag === DUMP_TAGS.zset ? [1] : null })).toBe(1);
+      expect((a.finish() as ListValue | ZSetValue | SetValue).size).toBe(1);
     }
     expect(MAX_SIZE_HINT).toBeLessThan(0xffffffff);
+  });
+
+  it('ChunkAssembler pre-sized by the first chunk\'s element count rebuilds each type in its source encoding (same DUMP), intsets included', () => {
+    const h = HashValue.fromPairs(Array.from({ length: 3000 }, (_, i) => `f${i}`), BIG_HASH);
+    const s = SetValue.from(Array.from({ length: 3000 }, (_, i) => `m${i}`), { maxIntsetEntries: 512 });
+    const ints = SetValue.from(Array.from({ length: 3000 }, (_, i) => String(i * 7)), { maxIntsetEntries: 1 << 20 });
+    const z = new ZSetValue();
+    for (let i = 0; i < 3000; i++) z.insert(`m${i}`, i % 13, { maxEntries: 128, maxValue: 64 });
+    for (const v of [h, s, ints, z, ListValue.from(Array.from({ length: 3000 }, (_, i) => `e${i}`))] as Value[]) {
+      const { value } = roundTrip(v, 500, 1 << 20);
+      expect(serializeValue(value!)).toBe(serializeValue(v));
+    }
   });
 
   it('ChunkAssembler refuses a member repeated across chunks and an empty result', () => {
