@@ -256,6 +256,10 @@ export function formatPlan(p: MigratePlan): string {
  * A key not put on the target stays on the source; the caller's next
  * GETKEYSINSLOT finds it. Killed between 2 and 4, a key is on both nodes,
  * the source's copy live: the next run replaces the target's (step 2).
+ * Left open by such a kill (one round trip per batch in flight; MIGRATE,
+ * done inside the source, has no such window): if a client deletes one of
+ * those keys on the source before the next run, clients are then sent to
+ * the target's copy, and the key is back.
  * Returns the number of keys moved.
  */
 async function transferBatch(conn: AdminConnection, tconn: AdminConnection, slot: number, keys: readonly Buffer[], sent: Map<string, Buffer>, hooks: Pick<MigrateOptions, 'onRead' | 'onRestored'>, progress: Progress): Promise<number> {
