@@ -7,14 +7,15 @@
  *    while their slot (the router's keySlot) still has room, and loaded with
  *    one MSET per slot, pipelined on a raw connection to that primary. Then
  *    every slot moves to another primary with
- *      - `shardis migrate` (its defaults: --method transfer, no MIGRATE:
- *        WATCH+PTTL+DUMP on the source, RESTORE on the target, MULTI DEL
- *        EXEC on the source) on a real Redis 7 cluster,
+ *      - `shardis migrate` (its default, --method migrate: MIGRATE ... KEYS,
+ *        as redis-cli, several slots and batches in flight) on a real
+ *        Redis 7 cluster,
  *      - `redis-cli --cluster reshard` (default pipeline, 10 keys per MIGRATE),
  *      - `redis-cli --cluster reshard --cluster-pipeline 100`,
  *      - `shardis migrate` on a Shardis cluster,
- *      - `shardis migrate --method migrate` (MIGRATE, as redis-cli) on the
- *        Redis cluster and on the Shardis cluster.
+ *      - `shardis migrate --method transfer` (opt-in, no MIGRATE:
+ *        WATCH+PTTL+DUMP on the source, RESTORE on the target, MULTI DEL
+ *        EXEC on the source) on the Redis cluster and on the Shardis cluster.
  *    keys/s = KEYS / wall time of the tool's process (start to exit, so
  *    both tools pay for their own planning). Beside it, the CPU time per
  *    key of the tool's process (user + system, from /usr/bin/time), of the
@@ -248,7 +249,7 @@ async function startProbe(seeds: readonly string[], keys: readonly string[]): Pr
   };
 }
 
-type Tool = 'shardis migrate' | 'shardis migrate --method migrate' | 'redis-cli reshard' | 'redis-cli reshard --cluster-pipeline 100';
+type Tool = 'shardis migrate' | 'shardis migrate --method transfer' | 'redis-cli reshard' | 'redis-cli reshard --cluster-pipeline 100';
 
 interface Run {
   keysPerSec: number;
@@ -280,7 +281,7 @@ async function migrateRun(kind: 'redis' | 'shardis', tool: Tool): Promise<Run> {
     const [src0, tgt0] = [cpuMsOf(srcPid), cpuMsOf(tgtPid)];
     const run =
       tool.startsWith('shardis migrate')
-        ? await runTool(process.execPath, [SHARDIS_CLI, 'migrate', `127.0.0.1:${t.source.port}`, '--from', `127.0.0.1:${t.source.port}`, '--to', `127.0.0.1:${t.target.port}`, '--slots', `${t.lo}-${t.hi}`, '--yes', '--json', ...(tool === 'shardis migrate' ? [] : ['--method', 'migrate']), ...SHARDIS_EXTRA])
+        ? await runTool(process.execPath, [SHARDIS_CLI, 'migrate', `127.0.0.1:${t.source.port}`, '--from', `127.0.0.1:${t.source.port}`, '--to', `127.0.0.1:${t.target.port}`, '--slots', `${t.lo}-${t.hi}`, '--yes', '--json', ...(tool === 'shardis migrate' ? [] : ['--method', 'transfer']), ...SHARDIS_EXTRA])
         : await runTool('redis-cli', [
             '--cluster', 'reshard', `127.0.0.1:${t.source.port}`,
             '--cluster-from', t.source.id, '--cluster-to', t.target.id, '--cluster-slots', String(t.hi - t.lo + 1), '--cluster-yes',
@@ -450,8 +451,8 @@ const TOOLS: readonly { kind: 'redis' | 'shardis'; tool: Tool; label: string }[]
   { kind: 'redis', tool: 'redis-cli reshard', label: 'redis-cli reshard (pipeline 10), Redis cluster' },
   { kind: 'redis', tool: 'redis-cli reshard --cluster-pipeline 100', label: 'redis-cli reshard --cluster-pipeline 100, Redis cluster' },
   { kind: 'shardis', tool: 'shardis migrate', label: 'shardis migrate, Shardis cluster' },
-  { kind: 'redis', tool: 'shardis migrate --method migrate', label: 'shardis migrate --method migrate, Redis cluster' },
-  { kind: 'shardis', tool: 'shardis migrate --method migrate', label: 'shardis migrate --method migrate, Shardis cluster' },
+  { kind: 'redis', tool: 'shardis migrate --method transfer', label: 'shardis migrate --method transfer, Redis cluster' },
+  { kind: 'shardis', tool: 'shardis migrate --method transfer', label: 'shardis migrate --method transfer, Shardis cluster' },
 ];
 
 /** One run's line: rate, time, CPU per key, GET latencies. */
@@ -481,7 +482,7 @@ async function throughput(): Promise<void> {
   const ceilingKeys = Math.min(KEYS, 200_000);
   const ceiling = await redisMigrateCeiling(ceilingKeys);
   const med = (label: string, f: (r: Run) => number): number => median(runs.get(label)!.map(f));
-  const [ours, cli10, cli100, onShardis, viaMigrate, viaMigrateOnShardis] = TOOLS.map((t) => t.label) as [string, string, string, string, string, string];
+  const [ours, cli10, cli100, onShardis, viaTransfer, viaTransferOnShardis] = TOOLS.map((t) => t.label) as [string, string, string, string, string, string];
   const best = Math.max(med(cli10, (r) => r.keysPerSec), med(cli100, (r) => r.keysPerSec));
   const note = ROUNDS === 1 ? '1 round (a 1M-key reshard by redis-cli takes a minute or more)' : `median of ${ROUNDS} rounds`;
   const k = KEYS >= 1_000_000 ? `${KEYS / 1_000_000}M` : `${KEYS / 1000}k`;
@@ -501,8 +502,9 @@ async function throughput(): Promise<void> {
   row('GET p99.9 during shardis migrate vs during redis-cli reshard --cluster-pipeline 100, Redis cluster', med(ours, (r) => r.lat.p999), med(cli100, (r) => r.lat.p999), 'ms');
   const cpuSum = (r: Run): number => r.cpu.tool + r.cpu.source + r.cpu.target;
   row('CPU per key (tool + source + target): shardis migrate vs redis-cli reshard --cluster-pipeline 100, Redis cluster', med(ours, cpuSum), med(cli100, cpuSum), 'us');
-  row('shardis migrate --method migrate vs best redis-cli reshard, Redis cluster', med(viaMigrate, (r) => r.keysPerSec), best, 'keys/s');
-  row('shardis migrate --method migrate on Shardis vs best redis-cli reshard on Redis', med(viaMigrateOnShardis, (r) => r.keysPerSec), best, 'keys/s');
+  row('shardis migrate --method transfer vs best redis-cli reshard, Redis cluster', med(viaTransfer, (r) => r.keysPerSec), best, 'keys/s', 3);
+  row('shardis migrate --method transfer on Shardis vs best redis-cli reshard on Redis', med(viaTransferOnShardis, (r) => r.keysPerSec), best, 'keys/s');
+  row('CPU per key (tool + source + target): shardis migrate --method transfer vs redis-cli reshard --cluster-pipeline 100, Redis cluster', med(viaTransfer, cpuSum), med(cli100, cpuSum), 'us');
 
   console.log(`\nGETs on random moving keys during the migration (one ClusterClient, one request at a time, following MOVED/ASK; ${note})\n`);
   console.log('| tool, cluster | keys/s | time | CPU us/key: tool | source | target | GET p50 | GET p99.9 | GET max | GETs | nil or error |');

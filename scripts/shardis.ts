@@ -86,7 +86,7 @@ const MOVE_DEFAULTS = {
 } as const;
 
 function migrateOptions(a: Record<string, unknown>): MigrateOptions {
-  const method = a.method === 'migrate' ? 'migrate' : 'transfer';
+  const method = a.method === 'transfer' ? 'transfer' : 'migrate';
   a = { ...a };
   for (const [k, v] of Object.entries(MOVE_DEFAULTS[method])) a[k] ??= v;
   const int = (name: string, min: number): number => {
@@ -127,8 +127,8 @@ const changeOptions = (dryRun = 'print the plan, change nothing') => ({
 const MOVE_OPTIONS = {
   method: {
     choices: ['transfer', 'migrate'] as const,
-    default: 'transfer',
-    describe: 'transfer: the tool copies keys itself (WATCH+PTTL+DUMP on the source, RESTORE on the target, MULTI DEL EXEC on the source; source and target work in parallel, several times faster); migrate: MIGRATE on the source, as redis-cli does',
+    default: 'migrate',
+    describe: 'migrate: MIGRATE on the source, as redis-cli does (each key moves atomically); transfer: the tool copies keys itself (WATCH+PTTL+DUMP on the source, RESTORE on the target, MULTI DEL EXEC on the source), about 1.5x faster on Redis clusters but with narrow windows where a key deleted on the source can be read back from the target (see README)',
   },
   batch: { type: 'number', describe: 'keys per batch (transfer) or per MIGRATE (migrate); default 100' },
   pipeline: { type: 'number', describe: 'batches in flight (transfer, default 8) or MIGRATE commands sent back to back per slot (migrate, default 4)' },

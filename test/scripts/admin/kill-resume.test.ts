@@ -6,7 +6,7 @@
  *
  * Each round picks a source, a target and 40-160 slots the source
  * owns, starts `node dist/scripts/shardis.js migrate --from A --to B --slots
- * ... --yes --rate N` (the default method, transfer; `--method migrate`
+ * ... --yes --rate N --method transfer` (`--method migrate`, the default,
  * every fourth round) (N: the round's keys over 3 s, at most 500 keys/s
  * on Shardis and 50 on Redis, so the run outlasts the longest kill delay),
  * kills it a random delay (0-1.5 s) after it printed
@@ -128,14 +128,14 @@ async function killResumeLoop(c: RunningCluster, keys: string[], tagSlot: number
     const delay = Math.floor(rand() * maxDelay);
     const batch = 1 + Math.floor(rand() * 20);
     const finish = round % 3 === 2 ? 'fix' : 'rerun';
-    // The default method (transfer), and MIGRATE every fourth round.
+    // --method transfer, and MIGRATE (the default) every fourth round.
     const method = round % 4 === 3 ? 'migrate' : 'transfer';
     // Throttle so that the run lasts about twice the longest kill delay
     // (at most `rate` keys/s): then the kill lands midway however fast the
     // nodes move keys on this machine.
     const planKeys = slots.reduce((n, sl) => n + (bySlot.get(sl)?.length ?? 0), 0);
     const roundRate = Math.max(1, Math.min(rate, Math.floor(planKeys / ((2 * maxDelay) / 1000))));
-    const args = ['migrate', '--from', addr(from), '--to', addr(to), '--slots', formatSlotRanges(slots), '--yes', '--batch', String(batch), '--pipeline', '2', '--rate', String(roundRate), ...(method === 'migrate' ? ['--method', 'migrate'] : [])];
+    const args = ['migrate', '--from', addr(from), '--to', addr(to), '--slots', formatSlotRanges(slots), '--yes', '--batch', String(batch), '--pipeline', '2', '--rate', String(roundRate), '--method', method];
     const run = startCli(args);
     // The delay counts from the plan's printing, so that it lands in the migration, not in node's startup.
     const t0 = Date.now();
