@@ -337,6 +337,9 @@ const SIMPLE_DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * spaces and overflow accepted); that command handles its own differences.
  */
 export function parseDouble(s: string): number | undefined {
+  // The commonest non-decimal arguments (range bounds), before any regex.
+  if (s === '+inf' || s === 'inf') return Infinity;
+  if (s === '-inf') return -Infinity;
   if (badFloatText(s)) return undefined;
   if (SIMPLE_DECIMAL_RE.test(s)) {
     // Number() rounds decimal text correctly; only over/underflow needs care.
