@@ -22,6 +22,23 @@ function expectSame(m: DenseMap<number>, model: Map<string, number>): void {
   for (const [k, v] of model) if (m.get(k) !== v) expect(m.get(k)).toBe(v);
 }
 
+/** Sets `prefix + i` to i for i in [from, to) in both `m` and `model`. */
+function addAll(m: DenseMap<number>, model: Map<string, number>, prefix: string, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    m.set(prefix + i, i);
+    model.set(prefix + i, i);
+  }
+}
+
+/** The keys a full scan of `m` (steps of `count`) visits. */
+function scanAll(m: DenseMap<number>, count: number): Set<string> {
+  const visited = new Set<string>();
+  let cursor = 0;
+  do cursor = m.scan(cursor, count, (k) => visited.add(k));
+  while (cursor !== 0);
+  return visited;
+}
+
 describe('DenseMap', () => {
   it('DenseMap keeps keys, values and dense positions through its index split, growing and shrinking', () => {
     const m = new DenseMap<number>();
@@ -45,16 +62,9 @@ describe('DenseMap', () => {
     expect(m.delete('absent')).toBe(false);
     expectSame(m, model);
     // Grow again: positions stay dense after the shrink.
-    for (let i = n; i < n + 70_000; i++) {
-      m.set(`k:${i}`, i);
-      model.set(`k:${i}`, i);
-    }
+    addAll(m, model, 'k:', n, n + 70_000);
     expectSame(m, model);
-    const visited = new Set<string>();
-    let cursor = 0;
-    do cursor = m.scan(cursor, 5000, (k) => visited.add(k));
-    while (cursor !== 0);
-    expect(visited.size).toBe(model.size);
+    expect(scanAll(m, 5000).size).toBe(model.size);
   });
 
   it('DenseMap agrees with a Map model on random set/delete sequences around the split', () => {
@@ -117,16 +127,9 @@ describe('DenseMap', () => {
         if (m.delete(k) !== model.delete(k)) expect.fail(`delete ${k}`);
       }
       expectSame(m, model);
-      for (let i = 0; i < 1000; i++) {
-        m.set(`g${i}`, i);
-        model.set(`g${i}`, i);
-      }
+      addAll(m, model, 'g', 0, 1000);
       expectSame(m, model);
-      const visited = new Set<string>();
-      let cursor = 0;
-      do cursor = m.scan(cursor, 777, (k) => visited.add(k));
-      while (cursor !== 0);
-      expect(visited.size).toBe(model.size);
+      expect(scanAll(m, 777).size).toBe(model.size);
     }
   });
 
