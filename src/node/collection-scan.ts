@@ -175,16 +175,16 @@ function vacate<T>(a: (T | undefined)[], last: number): void {
  * Insertion-ordered map (until deletions swap elements) with O(1) random
  * access and a stateless scan cursor; see the module comment.
  *
- * A JS Map rehashes all its entries in one go when it doubles: about
- * 150 ms at half a million entries, a stall for every client (and for a
+ * A JS Map rehashes all its entries in one go when it doubles: over
+ * 100 ms at half a million entries, a stall for every client (and for a
  * chunked MIGRATE's target, which builds big collections while serving).
  * So past `SPLIT_AT` entries the index is split, once (O(SPLIT_AT)), into
  * `SEGMENTS` Maps chosen by a hash of the key (`segmentOf`): a doubling then
  * only moves one segment. A split index stays split when the map shrinks.
  *
- * The key and value arrays are flat (pages of them made every young
- * collection keep more garbage: reading a million-field hash cost twice the
- * CPU). Growing them by push allocates and copies them, tens of
+ * The key and value arrays are flat (pages of 64k elements were tried:
+ * reading a million-field hash through them made young collections promote
+ * four times more and cost twice the CPU, for reasons not pinned down). Growing them by push allocates and copies them, tens of
  * milliseconds near a million elements (mostly page faults of the fresh
  * memory), so a caller that knows the final size (a chunked MIGRATE's
  * target) calls `reserve` first: the index is split at once and the arrays

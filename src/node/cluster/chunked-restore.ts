@@ -28,9 +28,9 @@
  * (DenseMap, ../collection-scan.ts) is split into segments from the start,
  * so no JS Map rehashes the whole collection when it doubles. Measured
  * with bench/bigkey.ts, the target's longest stall while a 1M-element
- * collection is staged went from 70-180 ms of CPU (a JS Map doubling past
- * 524288 entries, an array copied as it grew) to about 50 ms (garbage
- * collection steps).
+ * collection is staged went from 60-190 ms of CPU (a JS Map doubling past
+ * 524288 entries, an array copied as it grew) to 50-80 ms (garbage
+ * collection, and one pre-sized array allocated per turn).
  *
  * Commit is O(1): the staged value becomes the key (REPLACE deletes the old
  * one first; without it an existing key gives BUSYKEY, checked at chunk 0
