@@ -80,3 +80,26 @@ differentialSuite(
   fc.array(stepArb, { minLength: 1, maxLength: 14 }).map((xs) => xs.flat()),
   { numRuns: Number(process.env.SORT_RUNS ?? 500), timeoutMs: 900_000 },
 );
+
+/**
+ * Tie order under LIMIT. ALPHA BY a pattern makes elements whose weight keys
+ * are missing (or equal) compare equal, and with a LIMIT window Redis sorts
+ * with pqsort, whose quicksort leaves such ties in its own order: lists of
+ * up to 60 elements (past pqsort's 7- and 40-element thresholds) with few
+ * distinct weights, and windows anywhere, compared exactly.
+ */
+const tieList = fc.array(fc.constantFrom('a', 'b', 'c', 'd', '1', '2', 'x'), { minLength: 1, maxLength: 60 });
+const tieWeights = fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', '1', '2', 'x'), fc.constantFrom('p', 'q', 'p')), { maxLength: 4 });
+const tieWindow = fc.tuple(fc.integer({ min: -1, max: 62 }), fc.integer({ min: -1, max: 62 }));
+differentialSuite(
+  'SORT BY with LIMIT (tie order)',
+  fc.tuple(tieList, tieWeights, tieWindow, fc.boolean()).map(([xs, ws, [offset, count], desc]): Step[] => [
+    { args: ['DEL', 'l'] },
+    { args: ['RPUSH', 'l', ...xs] },
+    ...ws.map(([e, w]): Step => ({ args: ['SET', `w_${e}`, w] })),
+    { args: ['SORT', 'l', 'BY', 'w_*', 'LIMIT', String(offset), String(count), ...(desc ? ['DESC'] : []), 'ALPHA'], compare: 'exact' },
+    { args: ['SORT', 'l', 'BY', 'w_*', 'LIMIT', String(offset), String(count), 'ALPHA', 'GET', '#', 'GET', 'w_*'], compare: 'exact' },
+    ...ws.map(([e]): Step => ({ args: ['DEL', `w_${e}`] })),
+  ]),
+  { numRuns: Number(process.env.SORT_RUNS ?? 300) },
+);

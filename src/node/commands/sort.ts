@@ -22,6 +22,7 @@ import { HashValue } from '../types/hash.js';
 import { ListValue } from '../types/list.js';
 import { SetValue } from '../types/set.js';
 import { ZSetValue } from '../types/zset.js';
+import { partialSort } from '../partial-sort.js';
 
 const NOT_DOUBLE = new RespError("ERR One or more scores can't be converted into double");
 const BY_CLUSTER = new RespError('ERR BY option of SORT denied in Cluster mode.');
@@ -206,7 +207,7 @@ function sortGeneric(c: Client, args: string[], readonly: boolean): Reply {
     }
     if (conversionError) throw NOT_DOUBLE;
     const byPattern = sortby !== undefined;
-    items.sort((a, b) => {
+    const compare = (a: SortItem, b: SortItem): number => {
       let cmp: number;
       if (!alpha) {
         cmp = a.score > b.score ? 1 : a.score < b.score ? -1 : compareBytes(a.elem, b.elem);
@@ -217,7 +218,11 @@ function sortGeneric(c: Client, args: string[], readonly: boolean): Reply {
         cmp = compareBytes(a.elem, b.elem);
       }
       return desc ? -cmp : cmp;
-    });
+    };
+    // As Redis: a BY sort with a LIMIT window narrower than the whole uses
+    // pqsort (its own order among ties), anything else qsort (stable here).
+    if (byPattern && (start !== 0 || end !== vectorlen - 1)) partialSort(items, compare, start, end);
+    else items.sort(compare);
     for (let i = 0; i < items.length; i++) elems[i] = items[i]!.elem;
   }
 
