@@ -17,9 +17,10 @@
  *    spread elements when there are more than 40 (Tukey's ninther); it is
  *    swapped to the front;
  *  - a three-way partition scans from both ends, parking elements equal to
- *    the pivot at both ends of the array and swapping misplaced pairs;
- *  - if the scan swapped nothing the range is taken as nearly sorted and
- *    finished by insertion sort;
+ *    the pivot at both ends of the array and swapping misplaced pairs
+ *    (Redis 7.0's pqsort has no switch to insertion sort when the scan
+ *    swapped nothing, as some qsort versions do: checked against
+ *    redis-server 7.0.15 by test/differential/sort.test.ts);
  *  - the parked equal runs are swapped into the middle, then the part
  *    below the pivot is sorted recursively and the part above iteratively,
  *    each only if it overlaps the window [lrange, rrange].
@@ -95,12 +96,10 @@ function sortRange<T>(v: T[], from: number, n: number, cmp: Compare<T>, lo: numb
     let pb = pa;
     let pc = from + n - 1;
     let pd = pc;
-    let swapped = false;
     for (;;) {
       let r: number;
       while (pb <= pc && (r = cmp(v[pb]!, v[from]!)) <= 0) {
         if (r === 0) {
-          swapped = true;
           swap(v, pa, pb);
           pa++;
         }
@@ -108,7 +107,6 @@ function sortRange<T>(v: T[], from: number, n: number, cmp: Compare<T>, lo: numb
       }
       while (pb <= pc && (r = cmp(v[pc]!, v[from]!)) >= 0) {
         if (r === 0) {
-          swapped = true;
           swap(v, pc, pd);
           pd--;
         }
@@ -116,13 +114,8 @@ function sortRange<T>(v: T[], from: number, n: number, cmp: Compare<T>, lo: numb
       }
       if (pb > pc) break;
       swap(v, pb, pc);
-      swapped = true;
       pb++;
       pc--;
-    }
-    if (!swapped) {
-      insertionSort(v, from, n, cmp);
-      return;
     }
     const end = from + n;
     let r = Math.min(pa - from, pb - pa);

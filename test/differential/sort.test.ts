@@ -101,5 +101,5 @@ differentialSuite(
     { args: ['SORT', 'l', 'BY', 'w_*', 'LIMIT', String(offset), String(count), 'ALPHA', 'GET', '#', 'GET', 'w_*'], compare: 'exact' },
     ...ws.map(([e]): Step => ({ args: ['DEL', `w_${e}`] })),
   ]),
-  { numRuns: Number(process.env.SORT_RUNS ?? 300) },
+  { numRuns: Number(process.env.SORT_RUNS ?? 1000) },
 );
