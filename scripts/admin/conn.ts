@@ -30,6 +30,39 @@ interface Pending {
   asBuffer: boolean;
 }
 
+/**
+ * A connected socket to `host:port` (no delay); rejects with an AdminError
+ * naming the node and the fix when it is refused or does not answer in
+ * `timeoutMs`. Shared by AdminConnection and the raw transfer lanes.
+ */
+export function connectSocket(host: string, port: number, timeoutMs = 5000): Promise<Socket> {
+  const addr = `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new AdminError(`Cannot reach ${addr}: no answer in ${timeoutMs} ms; is the address right and the node running?`));
+    }, timeoutMs);
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const why = err.code === 'ECONNREFUSED' ? 'connection refused; is the node running?' : `${err.message}; is the address right and the node running?`;
+      reject(new AdminError(`Cannot reach ${addr}: ${why}`));
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+  });
+}
+
+/** Reports an error or close of an open connection to `addr` once as an AdminError to `fail`. */
+export function onConnectionLost(socket: Socket, addr: string, fail: (err: AdminError) => void): void {
+  socket.on('error', (err) => fail(new AdminError(`Lost the connection to ${addr}: ${err.message}; is the node still running?`)));
+  socket.on('close', () => fail(new AdminError(`Lost the connection to ${addr}; is the node still running?`)));
+}
+
 export class AdminConnection {
   readonly addr: string;
   readonly #socket: Socket;
@@ -42,31 +75,12 @@ export class AdminConnection {
     this.addr = addr;
     this.#socket = socket;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err) => this.#fail(new AdminError(`Lost the connection to ${addr}: ${err.message}; is the node still running?`)));
-    socket.on('close', () => this.#fail(new AdminError(`Lost the connection to ${addr}; is the node still running?`)));
+    onConnectionLost(socket, addr, (err) => this.#fail(err));
   }
 
   /** Connects to `host:port`; rejects with an AdminError naming the node and the fix. */
-  static open(host: string, port: number, timeoutMs = 5000): Promise<AdminConnection> {
-    const addr = `${host}:${port}`;
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
-      socket.setNoDelay(true);
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new AdminError(`Cannot reach ${addr}: no answer in ${timeoutMs} ms; is the address right and the node running?`));
-      }, timeoutMs);
-      socket.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        const why = err.code === 'ECONNREFUSED' ? 'connection refused; is the node running?' : `${err.message}; is the address right and the node running?`;
-        reject(new AdminError(`Cannot reach ${addr}: ${why}`));
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new AdminConnection(addr, socket));
-      });
-    });
+  static async open(host: string, port: number, timeoutMs = 5000): Promise<AdminConnection> {
+    return new AdminConnection(`${host}:${port}`, await connectSocket(host, port, timeoutMs));
   }
 
   /**

@@ -26,8 +26,8 @@
  * per-batch path (`slowPath`, migrate.ts transferBatch) on connections of
  * its own; the lane sends UNWATCH before its next batch and carries on.
  */
-import { connect, type Socket } from 'node:net';
-import { AdminError } from './conn.js';
+import type { Socket } from 'node:net';
+import { AdminError, connectSocket, onConnectionLost } from './conn.js';
 
 /*-----------------------------------------------------------------------------
  * Raw replies
@@ -117,20 +117,11 @@ export class RawConn {
     this.addr = addr;
     this.#sock = sock;
     sock.on('data', (d: Buffer) => this.#onData(d));
-    sock.on('error', (err) => this.#fail(new AdminError(`Lost the connection to ${addr}: ${err.message}; is the node still running?`)));
-    sock.on('close', () => this.#fail(new AdminError(`Lost the connection to ${addr}; is the node still running?`)));
+    onConnectionLost(sock, addr, (err) => this.#fail(err));
   }
 
-  static open(host: string, port: number): Promise<RawConn> {
-    const addr = `${host}:${port}`;
-    return new Promise((resolve, reject) => {
-      const sock = connect({ host, port, noDelay: true });
-      sock.once('error', (err) => reject(new AdminError(`Cannot reach ${addr}: ${err.message}; is the node running?`)));
-      sock.once('connect', () => {
-        sock.removeAllListeners('error');
-        resolve(new RawConn(addr, sock));
-      });
-    });
+  static async open(host: string, port: number): Promise<RawConn> {
+    return new RawConn(`${host}:${port}`, await connectSocket(host, port));
   }
 
   request(bytes: Buffer, replies: number): Promise<Buffer> {
