@@ -28,6 +28,17 @@
  *    side and, with allowHalfOpen off, closes the socket ('close' fires);
  *    `end()` shuts the write side down after the queued writes.
  *
+ * Fairness between clients. A read that fills the whole buffer means the
+ * peer has more queued, and libuv would read that socket again at once (up
+ * to 32 times, 2 MiB, before it looks at any other socket), running every
+ * command in it: a client pipelining heavy commands (a bulk load of big
+ * ZADDs) held every other client for most of a second. Both paths stop
+ * reading such a socket after a full read and resume it from a
+ * `setImmediate`, after the other sockets that were ready in the same
+ * event-loop turn: like Redis, which reads each client once per turn. A
+ * request-reply client never fills 64 KiB in one read, so this costs it
+ * nothing.
+ *
  * The fallback uses the public stream API with the same contract. It is
  * chosen when `process.binding('stream_wrap')` or the handle methods are
  * missing (another runtime or Node version), or when SHARDIS_STREAM_IO=1
@@ -109,6 +120,8 @@ export function fastIOAvailable(): boolean {
 /** The one read buffer all fast connections share (reads are synchronous on the JS thread). */
 let readBuffer: Buffer | undefined;
 const READ_BUFFER_SIZE = 64 * 1024;
+/** What a stream-path read of a socket with more queued delivers (libuv's suggested 64 KiB). */
+const STREAM_FULL_READ = 64 * 1024;
 
 /**
  * Wraps an accepted socket. `server` is the listener it came from (the
@@ -160,6 +173,8 @@ abstract class BaseConnection implements Connection {
   protected readonly events: ConnectionEvents;
   protected paused = false;
   protected closed = false;
+  /** Reading is stopped until the next event-loop turn (see "Fairness" above). */
+  #yielding = false;
 
   constructor(socket: Socket, events: ConnectionEvents) {
     this.socket = socket;
@@ -178,7 +193,24 @@ abstract class BaseConnection implements Connection {
     if (this.paused === paused || this.closed) return;
     this.paused = paused;
     if (paused) this.socket.pause();
-    else this.socket.resume();
+    else if (!this.#yielding) this.socket.resume();
+  }
+
+  /**
+   * After a read that filled the buffer: stops reading until the sockets
+   * that are ready in this event-loop turn have been served. Returns false,
+   * for the fast path's onread callback (false = stop reading).
+   */
+  protected yieldTurn(): false {
+    if (this.#yielding) return false;
+    this.#yielding = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.#yielding = false;
+      // Output backpressure (pauseReading) may have paused us since: its resume restarts reading.
+      if (!this.closed && !this.paused) this.socket.resume();
+    });
+    return false;
   }
 
   end(): void {
@@ -231,7 +263,8 @@ class FastConnection extends BaseConnection {
     if (this.closed) return false;
     this.events.data((buf as Buffer).subarray(0, n), true);
     // Returning false stops reading (libuv readStop) when data() paused us.
-    return !this.paused;
+    if (this.paused || this.closed) return false;
+    return n === buf.length ? this.yieldTurn() : true;
   }
 
   write(data: string): void {
@@ -275,7 +308,11 @@ class StreamConnection extends BaseConnection {
 
   constructor(socket: Socket, events: ConnectionEvents) {
     super(socket, events);
-    socket.on('data', (chunk: Buffer) => events.data(chunk, false));
+    socket.on('data', (chunk: Buffer) => {
+      events.data(chunk, false);
+      // More to come this turn: a full read (libuv reads again at once) or chunks the Readable buffered while we yielded.
+      if ((chunk.length >= STREAM_FULL_READ || socket.readableLength > 0) && !this.paused && !this.closed) this.yieldTurn();
+    });
     socket.on('drain', () => {
       if (!this.closed) events.drain();
     });

@@ -131,6 +131,51 @@ describe.each([
     c.destroy();
   });
 
+  it('openConnection reads a peer with a backlog once per event-loop turn, so other sockets get served between its reads', async () => {
+    // A data event counts into `perTurn` and schedules (once) an immediate
+    // that ends the turn's count: more than one event before it ran means one
+    // peer was read twice in one turn, ahead of every other socket.
+    let perTurn = 0;
+    let maxPerTurn = 0;
+    let turnEnd = false;
+    let fullReads = 0;
+    let first = true;
+    const h = await listen(paused, (_conn, chunk) => {
+      if (chunk.length === 64 * 1024) fullReads++;
+      if (first) {
+        // Busy for 50 ms on the first bytes, so the rest of the megabyte queues up in the kernel.
+        first = false;
+        const until = Date.now() + 50;
+        while (Date.now() < until);
+      }
+      maxPerTurn = Math.max(maxPerTurn, ++perTurn);
+      if (!turnEnd) {
+        turnEnd = true;
+        setImmediate(() => {
+          turnEnd = false;
+          perTurn = 0;
+        });
+      }
+    });
+    open.push(h.server);
+    const c = await dial(h.port);
+    const payload = Buffer.alloc(1024 * 1024, 0x61);
+    c.write(payload);
+    await until(() => h.received.reduce((n, b) => n + b.length, 0) === payload.length, 'the megabyte');
+    expect(Buffer.concat(h.received).equals(payload)).toBe(true);
+    c.destroy();
+    // The backlog happened (reads that filled the 64 KiB buffer)...
+    expect(fullReads).toBeGreaterThanOrEqual(2);
+    // ...and no read followed another in the same poll phase. The stream
+    // path can deliver one chunk the Readable buffered while we yielded from
+    // the resume itself (in the check phase, after every other ready socket)
+    // and the next read in the following poll phase, before the probe's
+    // immediate: at most 2. Without yielding, libuv reads the whole backlog
+    // in one go (3 reads on the fast path, 14 on the stream path, measured).
+    if (kind === 'fast' && fastIOAvailable()) expect(maxPerTurn).toBe(1);
+    else expect(maxPerTurn).toBeLessThanOrEqual(2);
+  });
+
   it('openConnection end() sends queued output, then the peer sees the close, and the listener can close', async () => {
     const h = await listen(paused, (conn) => {
       conn.write('bye');
