@@ -43,6 +43,7 @@
  */
 import { NOT_INTEGER, RespError, SYNTAX } from './errors.js';
 import type { Reply } from './resp/reply.js';
+import { PagedArray } from './paged-array.js';
 import { isInt64Text } from './values.js';
 
 export class InvalidCursorError extends RespError {
@@ -154,23 +155,6 @@ function segmentOf(key: string): number {
   return (h ^ (h >>> 15)) & (SEGMENTS - 1);
 }
 
-/** A copy of the first `size` elements of `a` in a new array of length `capacity`. */
-function withCapacity<T>(a: readonly T[], size: number, capacity: number): T[] {
-  const out = new Array<T>(capacity);
-  for (let i = 0; i < size; i++) out[i] = a[i]!;
-  return out;
-}
-
-/** Empties slot `last` (the last entry's) of `a`, and gives back reserved capacity no longer needed. */
-function vacate<T>(a: (T | undefined)[], last: number): void {
-  // No spare capacity: pop, which lets V8 trim the array as it shrinks.
-  if (last === a.length - 1) a.pop();
-  else {
-    a[last] = undefined;
-    if (last < a.length >>> 2) a.length = last;
-  }
-}
-
 /**
  * Insertion-ordered map (until deletions swap elements) with O(1) random
  * access and a stateless scan cursor; see the module comment.
@@ -182,27 +166,21 @@ function vacate<T>(a: (T | undefined)[], last: number): void {
  * `SEGMENTS` Maps chosen by a hash of the key (`segmentOf`): a doubling then
  * only moves one segment. A split index stays split when the map shrinks.
  *
- * The key and value arrays are flat (pages of 64k elements were tried:
- * reading a million-field hash through them made young collections promote
- * four times more and cost twice the CPU, for reasons not pinned down). Growing them by push allocates and copies them, tens of
- * milliseconds near a million elements (mostly page faults of the fresh
- * memory), so a caller that knows the final size (a chunked MIGRATE's
- * target) calls `reserve` first: the index is split at once and the arrays
- * are allocated at that capacity, one array per call. The arrays' length
- * is their capacity; `#size` counts the entries, slots past it are
- * undefined.
+ * Keys and values sit in PagedArrays (./paged-array.ts): growing one
+ * copies at most a page, where a flat JS array copied everything once per
+ * growth (tens of milliseconds near a million elements). `reserve` only
+ * splits the index early: the arrays need no room made.
  */
 export class DenseMap<V> {
   /** The index (key -> position) until the split. */
   #index: Map<string, number> | null = new Map<string, number>();
   /** The index segments after the split (null before). */
   #segments: Map<string, number>[] | null = null;
-  #keys: (string | undefined)[] = [];
-  #vals: (V | undefined)[] = [];
-  #size = 0;
+  readonly #keys = new PagedArray<string>();
+  readonly #vals = new PagedArray<V>();
 
   get size(): number {
-    return this.#size;
+    return this.#keys.length;
   }
 
   /** The index map holding `key` (or that would hold it). */
@@ -216,7 +194,7 @@ export class DenseMap<V> {
 
   get(key: string): V | undefined {
     const i = this.#indexOf(key).get(key);
-    return i === undefined ? undefined : this.#vals[i];
+    return i === undefined ? undefined : this.#vals.at(i);
   }
 
   /** Sets `key` to `value`; returns true if the key is new. */
@@ -224,36 +202,25 @@ export class DenseMap<V> {
     const index = this.#indexOf(key);
     const i = index.get(key);
     if (i !== undefined) {
-      this.#vals[i] = value;
+      this.#vals.set(i, value);
       return false;
     }
-    const n = this.#size;
+    const n = this.#keys.length;
     index.set(key, n);
-    if (n < this.#keys.length) this.#keys[n] = key;
-    else this.#keys.push(key);
-    if (n < this.#vals.length) this.#vals[n] = value;
-    else this.#vals.push(value);
-    this.#size = n + 1;
+    this.#keys.push(key);
+    this.#vals.push(value);
     if (this.#index !== null && n + 1 >= SPLIT_AT) this.#split();
     return true;
   }
 
   /**
-   * One step of making room for `n` more entries, so that the next `n`
-   * insertions copy no array and rehash no more than a segment: splits the
-   * index if it will be needed, then gives the key array, or else the value
-   * array, that capacity (one O(size + n) allocation and copy per call, so
-   * a caller that keeps its turns short spreads them over two turns).
-   * Returns true once nothing is left to do. Cheapest on an empty map.
+   * Makes room for `n` more entries, so that the next `n` insertions rehash
+   * no more than a segment: splits the index now if it will be needed (the
+   * paged arrays need no room made). Returns true: nothing is left to do
+   * (callers step until it does, from when the arrays were sized here too).
    */
   reserve(n: number): boolean {
-    const want = this.#size + n;
-    if (this.#index !== null && want >= SPLIT_AT) this.#split();
-    if (this.#keys.length < want) {
-      this.#keys = withCapacity(this.#keys, this.#size, want);
-      return this.#vals.length >= want;
-    }
-    if (this.#vals.length < want) this.#vals = withCapacity(this.#vals, this.#size, want);
+    if (this.#index !== null && this.size + n >= SPLIT_AT) this.#split();
     return true;
   }
 
@@ -262,7 +229,10 @@ export class DenseMap<V> {
     const segments: Map<string, number>[] = [];
     for (let s = 0; s < SEGMENTS; s++) segments.push(new Map<string, number>());
     const keys = this.#keys;
-    for (let i = 0; i < this.#size; i++) segments[segmentOf(keys[i]!)]!.set(keys[i]!, i);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys.at(i);
+      segments[segmentOf(k)]!.set(k, i);
+    }
     this.#segments = segments;
     this.#index = null;
   }
@@ -273,28 +243,27 @@ export class DenseMap<V> {
     const i = index.get(key);
     if (i === undefined) return false;
     index.delete(key);
-    const last = this.#size - 1;
     const keys = this.#keys;
+    const last = keys.length - 1;
     if (i !== last) {
-      const k = keys[last]!;
-      keys[i] = k;
-      this.#vals[i] = this.#vals[last];
+      const k = keys.at(last);
+      keys.set(i, k);
+      this.#vals.set(i, this.#vals.at(last));
       this.#indexOf(k).set(k, i);
     }
-    this.#size = last;
-    vacate(keys, last);
-    vacate(this.#vals, last);
+    keys.pop();
+    this.#vals.pop();
     return true;
   }
 
   /** Key at position `i` (0 <= i < size). */
   keyAt(i: number): string {
-    return this.#keys[i]!;
+    return this.#keys.at(i);
   }
 
   /** Value at position `i` (0 <= i < size). */
   valueAt(i: number): V {
-    return this.#vals[i]!;
+    return this.#vals.at(i);
   }
 
   /**
@@ -302,12 +271,12 @@ export class DenseMap<V> {
    * `count` elements and returns the next cursor (0 when done).
    */
   scan(cursor: number, count: number, visit: (key: string, value: V) => void): number {
-    const n = this.#size;
+    const n = this.#keys.length;
     let p = cursor === 0 || cursor > n ? n : cursor;
     const stop = Math.max(0, p - count);
     while (p > stop) {
       p--;
-      visit(this.#keys[p]!, this.#vals[p]!);
+      visit(this.#keys.at(p), this.#vals.at(p));
     }
     return p;
   }

@@ -30,10 +30,10 @@
  *
  * so a step reads one record, usually one cache line. The header is the
  * record at offset 0 with 32 levels; as nothing links to it, handle 0 also
- * means "no node". Members (JS strings) sit in a dense array indexed by
- * member id, and backward links (only used to walk in reverse) in an
- * Int32Array beside it, so the search path never touches them except on
- * score ties. Freed records go to one free list per level (linked through
+ * means "no node". Members (JS strings) sit in a PagedArray indexed by
+ * member id (../paged-array.ts: growing it copies at most a page), and
+ * backward links (only used to walk in reverse) in an Int32Array beside
+ * it, so the search path never touches them except on score ties. Freed records go to one free list per level (linked through
  * their member id word) and freed member ids to a stack, so deleting and
  * inserting reuse space; the buffer grows by half when full (amortised
  * O(1) per insert) and never shrinks, as an allocator's arenas would not.
@@ -41,6 +41,7 @@
  * The structure does not know members are unique: the sorted set keeps a map
  * member → score beside it and never inserts a member twice.
  */
+import { PagedArray } from '../paged-array.js';
 
 const MAX_LEVEL = 32;
 const P = 0.25;
@@ -63,7 +64,7 @@ export class SkipList {
   /** Head of the free-record list per level (0 = empty). */
   readonly #freeRecords = new Int32Array(MAX_LEVEL + 1);
   /** Member per member id (undefined for free ids). */
-  #members: (string | undefined)[] = [];
+  #members = new PagedArray<string | undefined>();
   /** Backward link (handle of the previous node, 0 for the first) per member id. */
   #back = new Int32Array(64);
   /** Member ids free for reuse. */
@@ -115,7 +116,7 @@ export class SkipList {
 
   /** Member of node `n`. */
   member(n: number): string {
-    return this.#members[this.#i32[2 * n + 2]!]!;
+    return this.#members.at(this.#i32[2 * n + 2]!)!;
   }
 
   /**
@@ -181,7 +182,7 @@ export class SkipList {
         this.#back = back;
       }
     } else {
-      this.#members[id] = member;
+      this.#members.set(id, member);
     }
     return id;
   }
@@ -189,7 +190,7 @@ export class SkipList {
   #free(o: number): void {
     const a = this.#i32;
     const id = a[2 * o + 2]!;
-    this.#members[id] = undefined;
+    this.#members.set(id, undefined);
     this.#freeIds.push(id);
     const level = a[2 * o + 3]!;
     a[2 * o + 2] = this.#freeRecords[level]!;
@@ -214,7 +215,7 @@ export class SkipList {
         const nx = a[2 * x + 4 + 2 * i]!;
         if (nx === 0) break;
         const s = f[nx]!;
-        if (!(s < score || (s === score && mem[a[2 * nx + 2]!]! < member))) break;
+        if (!(s < score || (s === score && mem.at(a[2 * nx + 2]!)! < member))) break;
         r += a[2 * x + 5 + 2 * i]!;
         x = nx;
       }
@@ -286,7 +287,7 @@ export class SkipList {
   /** The node holding exactly (score, member) right after `x`, or 0. */
   #matchAfter(x: number, score: number, member: string): number {
     const t = this.#i32[2 * x + 4]!;
-    if (t === 0 || this.#f64[t] !== score || this.#members[this.#i32[2 * t + 2]!] !== member) return 0;
+    if (t === 0 || this.#f64[t] !== score || this.#members.at(this.#i32[2 * t + 2]!) !== member) return 0;
     return t;
   }
 
@@ -337,11 +338,11 @@ export class SkipList {
         if (nx === 0) break;
         // Advance while the next node sorts before or equal to (score, member).
         const s = f[nx]!;
-        if (s > score || (s === score && mem[a[2 * nx + 2]!]! > member)) break;
+        if (s > score || (s === score && mem.at(a[2 * nx + 2]!)! > member)) break;
         rank += a[2 * x + 5 + 2 * i]!;
         x = nx;
       }
-      if (x !== 0 && f[x] === score && mem[a[2 * x + 2]!] === member) return rank;
+      if (x !== 0 && f[x] === score && mem.at(a[2 * x + 2]!) === member) return rank;
     }
     return 0;
   }
@@ -404,7 +405,7 @@ export class SkipList {
         const l = 2 * x + 4 + 2 * i;
         const nx = a[l]!;
         if (nx === 0) break;
-        const m = mem[a[2 * nx + 2]!]!;
+        const m = mem.at(a[2 * nx + 2]!)!;
         if (!(m < member || (inclusive && m === member))) break;
         rank += a[l + 1]!;
         x = nx;
