@@ -370,6 +370,11 @@ export function formatDouble(d: number): string {
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  // An integer below 1e16 has at most 16 digits, all exact: %.17g prints
+  // exactly those (trailing zeros of the fraction dropped), as String does.
+  // The common case (integer scores), without the two toExponential calls,
+  // each a bignum computation in V8.
+  if (Number.isInteger(d) && d < 1e16 && d > -1e16) return String(d);
   // toExponential rounds ties away from zero; glibc rounds the exact binary
   // value half to even. A tie shows as a trailing 5 at 18 digits: only then
   // compute exactly.

@@ -110,6 +110,23 @@ describe('formatDouble', () => {
     expect(formatDouble(-0)).toBe('-0');
   });
 
+  it('formatDouble() prints integers below 1e16 (its fast path) as %.17g does: all digits, no fraction or exponent', () => {
+    // %.17g of an exact integer of at most 16 digits: toPrecision(17) has the same 17 digits, then %g drops the zero fraction.
+    const g17 = (d: number): string => {
+      const t = d.toPrecision(17);
+      return t.includes('.') ? t.replace(/\.?0+$/, '') : t;
+    };
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double({ min: -1e16, max: 1e16, noNaN: true }).map(Math.trunc)), (d) => {
+        if (d === 0) return;
+        expect(formatDouble(d)).toBe(g17(d));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(formatDouble(9999999999999998)).toBe('9999999999999998');
+    expect(formatDouble(-9007199254740993)).toBe('-9007199254740992');
+  });
+
   it('formatDouble() rounds exact ties to even as glibc does', () => {
     // 1000000000000000.25 is exact in binary; the 18th digit is a tie.
     expect(formatDouble(1000000000000000.25)).toBe('1000000000000000.2');
