@@ -36,15 +36,16 @@
  * collections (DenseMap index segments, pre-sizing from the first chunk):
  * hash 20/130 -> 30/70 ms, zset 30/150 -> 30/80 ms, list 20/60 -> 20/50 ms,
  * set 20/190 -> 20/70 ms; CPU used and MIGRATE time unchanged within noise
- * (hash 1.8/3.3 s, 6.7 -> 5.8 s). What is left is garbage collection
- * (incremental marking steps, scavenges) and, on the target, the
- * allocation of the pre-sized arrays (about 30 ms per 8 MB array here,
- * page faults of fresh memory, one array per turn).
+ * (hash 1.8/3.3 s, 6.7 -> 5.8 s). DenseMap's element tables are now
+ * paged and need no pre-sized arrays: `--type all --rounds 1
+ * --only-chunked` (2026-11-26 ~05:55) gave target 30 / 30 / 40 / 20 ms
+ * (hash / zset / list / set), the rest being garbage collection and a
+ * skiplist's or list's one pre-sized buffer.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { startShardis, type RunningServer } from '../test/helpers/servers.js';
+import { cpuMs } from './processes.js';
 import { encode, once, open } from './raw-resp.js';
 import { median } from './stats.js';
 
@@ -134,25 +135,6 @@ async function pipeline(port: number, cmds: readonly string[], window = 8): Prom
 
 
 /**
- * CPU time (user + system) the main thread of `pid` (the event loop) has
- * used, in ms (10 ms resolution); GC and I/O helper threads do not count.
- */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'latin1');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
-}
-
-const CLOCK_TICKS = 100;
-
-/** CPU time (user + system) of the whole process `pid` (all threads: GC helpers too), in ms. */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
-}
-
-/**
  * A PING every `every` ms (never two outstanding); the longest gap between
  * PONGs, the round trips, and the most CPU time the server process used
  * on its main thread within one gap (read from /proc at each PONG): a
@@ -163,7 +145,7 @@ async function probe(port: number, pid: number, every: number): Promise<{ stop()
   const rtts: number[] = [];
   let maxGap = 0;
   let maxCpuGap = 0;
-  let lastCpu = cpuMs(pid);
+  let lastCpu = cpuMs(pid, true);
   let last = performance.now();
   let sentAt = 0;
   let running = true;
@@ -184,7 +166,7 @@ async function probe(port: number, pid: number, every: number): Promise<{ stop()
       rtts.push(now - sentAt);
       if (now - last > maxGap) maxGap = now - last;
       last = now;
-      const cpu = cpuMs(pid);
+      const cpu = cpuMs(pid, true);
       if (cpu - lastCpu > maxCpuGap) maxCpuGap = cpu - lastCpu;
       lastCpu = cpu;
       if (!running) {
@@ -264,12 +246,12 @@ export async function measureBigKeyStall(opts: BigKeyOptions = {}): Promise<BigK
     if (size !== `:${fields}`) throw new Error(`Cannot load the big ${type}: ${SIZE_CMD[type]} replied ${size}`);
     const [ps, pt] = await Promise.all([probe(src.port, src.proc.pid!, every), probe(dst.port, dst.proc.pid!, every)]);
     await new Promise((r) => setTimeout(r, 200));
-    const cpu0 = [processCpuMs(src.proc.pid!), processCpuMs(dst.proc.pid!)];
+    const cpu0 = [cpuMs(src.proc.pid!), cpuMs(dst.proc.pid!)];
     const t0 = performance.now();
     const reply = await once(src.port, ['MIGRATE', '127.0.0.1', String(dst.port), 'big', '0', '60000']);
     const migrateMs = performance.now() - t0;
-    const sourceCpuMs = processCpuMs(src.proc.pid!) - cpu0[0]!;
-    const targetCpuMs = processCpuMs(dst.proc.pid!) - cpu0[1]!;
+    const sourceCpuMs = cpuMs(src.proc.pid!) - cpu0[0]!;
+    const targetCpuMs = cpuMs(dst.proc.pid!) - cpu0[1]!;
     await new Promise((r) => setTimeout(r, 200));
     const [rs, rt] = await Promise.all([ps.stop(), pt.stop()]);
     // The noise floor: the same probes for as long, with nothing to do.

@@ -23,12 +23,13 @@
  * from other processes barely moves.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freeClusterPort, startRedisCluster } from '../test/client/helpers/redis-cluster.js';
 import { ROOT } from '../test/helpers/servers.js';
+import { cpuMs } from './processes.js';
 import { median } from './stats.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -55,17 +56,15 @@ function pidOfPort(port: number): number | undefined {
 
 /** User + system CPU seconds of `pids` so far (0 for a pid that cannot be read). */
 function cpuSeconds(pids: readonly number[]): number {
-  let ticks = 0;
+  let ms = 0;
   for (const pid of pids) {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(rest[11]) + Number(rest[12]);
+      ms += cpuMs(pid);
     } catch {
       // Not Linux, or the process is gone: no CPU figure.
     }
   }
-  return ticks / 100;
+  return ms / 1000;
 }
 
 /** One redis-benchmark --cluster run per test: requests/s and server CPU microseconds per request. */

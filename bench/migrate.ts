@@ -45,7 +45,7 @@
  * for `shardis migrate`, for tuning).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -54,6 +54,7 @@ import { keySlot } from '../src/router/slot.js';
 import { redisCli, startRedisCluster, startShardisCluster, type RunningCluster } from '../test/client/helpers/redis-cluster.js';
 import { ROOT, startRedis } from '../test/helpers/servers.js';
 import { encode, once, open } from './raw-resp.js';
+import { cpuMs } from './processes.js';
 import { median } from './stats.js';
 
 const argv = process.argv.slice(2);
@@ -186,10 +187,7 @@ function runTool(cmd: string, args: string[]): Promise<{ ms: number; cpuMs: numb
 /** CPU time (user + system) of process `pid` so far, in ms, from /proc/<pid>/stat (NaN if unreadable). */
 function cpuMsOf(pid: number): number {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    // utime and stime (fields 14 and 15), in clock ticks (100 a second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return cpuMs(pid);
   } catch {
     return NaN;
   }

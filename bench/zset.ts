@@ -26,9 +26,9 @@
  * `node dist/bench/zset.js [members] [connections] [requests] [rounds]`.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { startRedis, startShardis, type RunningServer } from '../test/helpers/servers.js';
+import { cpuMs } from './processes.js';
 import { median } from './stats.js';
 
 // `npm run bench -- --quick` passes --quick: fewer requests, one round.
@@ -160,19 +160,11 @@ function load(port: number, command: string[]): number {
   return Number(m[1]);
 }
 
-/** CPU time (user + system) consumed so far by process `pid`, in microseconds (Linux /proc). */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (clock ticks of 10 ms).
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10_000;
-}
-
 /** Runs `load` against `s` and returns [requests/s, server CPU µs per request]. */
 function measure(s: RunningServer, command: string[]): [number, number] {
-  const c0 = cpuMicros(s.proc.pid!);
+  const c0 = cpuMs(s.proc.pid!);
   const rps = load(s.port, command);
-  return [rps, (cpuMicros(s.proc.pid!) - c0) / REQUESTS];
+  return [rps, ((cpuMs(s.proc.pid!) - c0) * 1000) / REQUESTS];
 }
 
 async function main(): Promise<void> {

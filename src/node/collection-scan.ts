@@ -217,7 +217,7 @@ export class DenseMap<V> {
    * Makes room for `n` more entries, so that the next `n` insertions rehash
    * no more than a segment: splits the index now if it will be needed (the
    * paged arrays need no room made). Returns true: nothing is left to do
-   * (callers step until it does, from when the arrays were sized here too).
+   * (a boolean because it once took several calls, one array each).
    */
   reserve(n: number): boolean {
     if (this.#index !== null && this.size + n >= SPLIT_AT) this.#split();

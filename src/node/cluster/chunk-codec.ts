@@ -15,10 +15,11 @@
  * build the same one. The first chunk of a collection also says how many
  * elements the whole value has (flag `FLAG_SIZED`, then that count as 4
  * bytes big-endian, before the elements), so the target can size its
- * buffers once (a list's ring buffer; a hash's, set's or sorted set's
- * DenseMap arrays and index segments; a skiplist's record buffer) instead
- * of copying them as they grow: near a million elements one such copy
- * stalls the target for 50 to 200 ms.
+ * flat buffers once (a list's ring buffer, a skiplist's record buffer)
+ * instead of copying them as they grow (near a million elements one such
+ * copy stalls the target for tens of milliseconds), and split a hash's,
+ * set's or sorted set's index into segments from the start (DenseMap's
+ * element tables are paged and need no sizing).
  *
  * `ChunkReader` reads a value by position: the source keeps the position
  * between chunks, which is only valid while the value is unchanged (the
@@ -310,10 +311,10 @@ export class ChunkAssembler {
    * Adds elements of `chunk` from position `from` (a string position; pairs
    * for a hash) until done or past `deadline` (`performance.now()`).
    * Returns the position reached, or -1 if the chunk repeats an element
-   * already present (a bad payload). While the value is still being
-   * pre-sized, a call does one step of that (an allocation of the whole
-   * size, tens of milliseconds at a million elements) and returns `from`:
-   * the caller goes on in its next slice.
+   * already present (a bad payload). The first call after a sized first
+   * chunk only pre-sizes the value (a skiplist's record buffer is one
+   * allocation of the whole size, tens of milliseconds at a million
+   * elements) and returns `from`: the caller goes on in its next slice.
    */
   apply(chunk: DecodedChunk, from: number, deadline: number): number {
     const items = chunk.items;

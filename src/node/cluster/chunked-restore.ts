@@ -22,15 +22,18 @@
  * slices. The connection's next command (the next chunk, or the commit)
  * waits until the reply, as pipelined commands after a blocked one do.
  * No single insert is O(N) either, or a slice would not bound anything:
- * the first chunk's element count pre-sizes the staged value
- * (../chunk-codec.ts), so no array or buffer of the whole collection is
- * copied as it grows, and a hash's, set's or sorted set's index
- * (DenseMap, ../collection-scan.ts) is split into segments from the start,
- * so no JS Map rehashes the whole collection when it doubles. Measured
- * with bench/bigkey.ts, the target's longest stall while a 1M-element
+ * the first chunk's element count pre-sizes the staged value's flat
+ * buffers (../chunk-codec.ts: a list's ring, a skiplist's records), a
+ * hash's, set's or sorted set's index (DenseMap, ../collection-scan.ts) is
+ * split into segments from the start, so no JS Map rehashes the whole
+ * collection when it doubles, and DenseMap's element tables are paged
+ * (../paged-array.ts), so none is copied whole. Measured with
+ * bench/bigkey.ts, the target's longest stall while a 1M-element
  * collection is staged went from 60-190 ms of CPU (a JS Map doubling past
  * 524288 entries, an array copied as it grew) to 50-80 ms (garbage
- * collection, and one pre-sized array allocated per turn).
+ * collection, and the pre-sized buffer's allocation), then 20-40 ms once
+ * the tables were paged (2026-11-26, `--type all --rounds 1
+ * --only-chunked`).
  *
  * Commit is O(1): the staged value becomes the key (REPLACE deletes the old
  * one first; without it an existing key gives BUSYKEY, checked at chunk 0

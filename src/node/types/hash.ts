@@ -280,7 +280,7 @@ export class HashValue implements CollectionValue {
    * Pre-sizes the hashtable for `n` more fields (DenseMap.reserve); an
    * empty hash switches to the hashtable encoding first. For a caller that
    * knows the hash will be big (a chunked MIGRATE's target); a no-op on a
-   * non-empty listpack. One step: call again until it returns true.
+   * non-empty listpack. Done in one call (returns true, as DenseMap.reserve).
    */
   reserve(n: number): boolean {
     if (typeof this.#data === 'string') {

@@ -149,8 +149,8 @@ export class SetValue implements CollectionValue {
    * Pre-sizes the hashtable for `n` more members (DenseMap.reserve); an
    * empty set switches to the hashtable encoding first. For a caller that
    * knows the set will be big and not an intset (a chunked MIGRATE's
-   * target); a no-op on a non-empty intset. One step: call again until it
-   * returns true.
+   * target); a no-op on a non-empty intset. Done in one call (returns true,
+   * as DenseMap.reserve).
    */
   reserve(n: number): boolean {
     let d = this.#data;

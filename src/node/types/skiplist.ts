@@ -33,8 +33,9 @@
  * means "no node". Members (JS strings) sit in a PagedArray indexed by
  * member id (../paged-array.ts: growing it copies at most a page), and
  * backward links (only used to walk in reverse) in an Int32Array beside
- * it, so the search path never touches them except on score ties. Freed records go to one free list per level (linked through
- * their member id word) and freed member ids to a stack, so deleting and
+ * it, so the search path never touches them except on score ties. Freed
+ * records go to one free list per level (linked through their member id
+ * word) and freed member ids to a stack, so deleting and
  * inserting reuse space; the buffer grows by half when full (amortised
  * O(1) per insert) and never shrinks, as an allocator's arenas would not.
  *

@@ -99,8 +99,8 @@ export class ZSetValue implements CollectionValue {
 
   /**
    * Pre-sizes the skiplist and its member table for `n` more members
-   * (SkipList.reserve, DenseMap.reserve); a no-op on a listpack. One step:
-   * call again until it returns true.
+   * (SkipList.reserve, DenseMap.reserve); a no-op on a listpack. Done in
+   * one call (returns true, as DenseMap.reserve).
    */
   reserve(n: number): boolean {
     this.#zsl?.reserve(n);
