@@ -10,10 +10,11 @@
  * until `unblock`, so pipelined commands after it wait their turn, as in Redis.
  */
 import type { Socket } from 'node:net';
+import type { LiveValue } from './config.js';
 import type { Connection } from './connection-io.js';
 import type { Database } from './keyspace.js';
 import { encodeReply, type Protocol, type Reply } from './resp/reply.js';
-import { ProtocolError, RequestParser } from './resp/request-parser.js';
+import { RequestParser } from './resp/request-parser.js';
 import type { Server } from './server.js';
 import { processCommand } from './dispatch.js';
 
@@ -74,6 +75,8 @@ export class Client {
   closed = false;
 
   #out = '';
+  /** `client-query-buffer-limit`, checked on every read. */
+  readonly #queryBufferLimit: LiveValue<number>;
 
   /** `conn` is opened by the server with this client's `onData`, `onDrain` and `close` as its events. */
   constructor(server: Server, id: number, conn: Connection, db: Database, authenticated: boolean) {
@@ -85,6 +88,7 @@ export class Client {
     this.#authenticated = authenticated;
     this.parser = new RequestParser(server.config.getNumber('proto-max-bulk-len'));
     this.parser.unauthenticated = !authenticated;
+    this.#queryBufferLimit = server.config.live('client-query-buffer-limit');
     this.createdAt = this.lastInteraction = server.clock.now();
     this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
@@ -113,12 +117,19 @@ export class Client {
     return this.#out.length + this.conn.queuedBytes;
   }
 
-  /** Bytes from the peer. `transient`: `chunk` is reused once this returns, so the parser keeps a copy of what it still needs. */
+  /**
+   * Bytes from the peer. `transient`: `chunk` is reused once this returns, so
+   * the parser keeps a copy of what it still needs. A read is what counts as
+   * interaction (CLIENT LIST idle=, `timeout`), as in Redis, which stamps
+   * the client when it reads rather than per command.
+   */
   onData(chunk: Buffer, transient: boolean): void {
     if (this.closed) return;
-    this.server.stats.netInputBytes += chunk.length;
+    const server = this.server;
+    server.stats.netInputBytes += chunk.length;
+    this.lastInteraction = server.clock.now();
     this.parser.feed(chunk);
-    if (this.parser.bufferedBytes > this.server.config.getNumber('client-query-buffer-limit')) {
+    if (this.parser.bufferedBytes > this.#queryBufferLimit.value) {
       this.server.log('warning', `Closing client id=${this.id} addr=${this.addr}: query buffer exceeds client-query-buffer-limit`);
       this.close();
       return;
@@ -138,7 +149,8 @@ export class Client {
     while (!this.closed && this.blocked === undefined && !this.closeAfterReply) {
       const r = this.parser.next();
       if (r === null) return;
-      if (r instanceof ProtocolError) {
+      // Array.isArray reads one map; `instanceof` would walk the array's prototype chain per command.
+      if (!Array.isArray(r)) {
         this.server.log('verbose', `Protocol error from client id=${this.id} addr=${this.addr}: ${r.message}`);
         this.server.countError(r.message);
         this.#out += '-' + r.message + '\r\n';

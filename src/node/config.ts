@@ -219,8 +219,15 @@ function isPattern(s: string): boolean {
 }
 
 /** The live configuration of one node. */
+/** One directive's current value, kept up to date by Config (see `Config.live`). */
+export interface LiveValue<T extends ConfigValue> {
+  readonly value: T;
+}
+
 export class Config {
   #values = new Map<string, ConfigValue>();
+  /** Cells handed out by `live`, by canonical name; `#put` keeps them current. */
+  #cells = new Map<string, { value: ConfigValue }>();
   /** Path of the config file the server started from, for CONFIG REWRITE. */
   file: string | undefined;
   /**
@@ -232,6 +239,24 @@ export class Config {
 
   constructor() {
     for (const d of DIRECTIVES) this.#values.set(d.name, parseDirectiveValue(d, d.default));
+  }
+
+  /** Every change of a value goes through here, so that live cells follow it. */
+  #put(name: string, v: ConfigValue): void {
+    this.#values.set(name, v);
+    const cell = this.#cells.get(name);
+    if (cell !== undefined) cell.value = v;
+  }
+
+  /**
+   * A cell whose `value` is always the directive's current value (CONFIG
+   * SET, rollbacks and startup settings included), for code that reads a
+   * directive on every command or read and should not pay a name lookup.
+   */
+  live<T extends ConfigValue>(name: string): LiveValue<T> {
+    let cell = this.#cells.get(name);
+    if (cell === undefined) this.#cells.set(name, (cell = { value: this.get(name) }));
+    return cell as LiveValue<T>;
   }
 
   get(name: string): ConfigValue {
@@ -257,7 +282,7 @@ export class Config {
     }
     const d = findDirective(name);
     if (!d) throw new ConfigError(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
-    this.#values.set(d.name, parseDirectiveValue(d, text));
+    this.#put(d.name, parseDirectiveValue(d, text));
   }
 
   /**
@@ -288,7 +313,7 @@ export class Config {
       parsed.push([d, v, name]);
     }
     const old = parsed.map(([d]) => this.#values.get(d.name)!);
-    for (const [d, v] of parsed) this.#values.set(d.name, v);
+    for (const [d, v] of parsed) this.#put(d.name, v);
     let applied = 0;
     try {
       for (const [d, v] of parsed) {
@@ -296,7 +321,7 @@ export class Config {
         applied++;
       }
     } catch (err) {
-      for (let i = 0; i < parsed.length; i++) this.#values.set(parsed[i]![0].name, old[i]!);
+      for (let i = 0; i < parsed.length; i++) this.#put(parsed[i]![0].name, old[i]!);
       for (let i = 0; i < applied; i++) {
         try {
           this.onChange?.(parsed[i]![0].name, old[i]!);
@@ -388,7 +413,7 @@ export class Config {
       }
       try {
         const v = parseDirectiveValue(d, text);
-        this.#values.set(d.name, d.name === 'hz' ? clampHz(v as number) : v);
+        this.#put(d.name, d.name === 'hz' ? clampHz(v as number) : v);
       } catch (err) {
         fail((err as Error).message);
       }

@@ -17,7 +17,13 @@
  *    buffer shared by all connections and our callback runs synchronously
  *    on it: no allocation, no stream push, no tick. The callback's bytes are
  *    valid only during the call; the caller copies what it keeps (the
- *    request parser's `release`).
+ *    request parser's `release`). The handle's `onread` hook (what libuv's
+ *    read callback calls in JS) is then replaced by `onHandleRead`, which
+ *    takes a read of data straight to the connection and leaves EOF and
+ *    errors to Node's own hook: Node's generic one also re-arms the socket's
+ *    idle timer (we set none) and looks the callback up through symbol-keyed
+ *    properties on every read. The view handed to the connection is one
+ *    cached per read length (`readView`), so a read allocates nothing.
  *  - writes: straight to the handle with `writeLatin1String` and a WriteWrap
  *    request, which is exactly what `socket.write(str, 'latin1')` ends in,
  *    minus the Writable bookkeeping. libuv keeps writes in order: a write
@@ -87,12 +93,23 @@ interface StreamWrapBinding {
   WriteWrap: new () => WriteReq;
   streamBaseState: Int32Array;
   kLastWriteWasAsync: number;
+  kReadBytesOrError: number;
 }
 
+/** The libuv TCP handle's JS side (src/stream_base.cc, src/tcp_wrap.cc); what we call or set. */
 interface TcpHandle {
   writeLatin1String(req: WriteReq, data: string): number;
   readonly writeQueueSize: number;
+  /** Called by libuv's read callback; the byte count (or error) is in `streamBaseState[kReadBytesOrError]`. */
+  onread: (this: TcpHandle, arrayBuffer: unknown) => unknown;
+  /** Node's flag for "readStart was called"; net.Socket's pause/resume test it. */
+  reading: boolean;
+  readStop(): number;
+  /** Our connection, for `onHandleRead`. */
+  [CONNECTION]?: FastConnection;
 }
+
+const CONNECTION = Symbol('shardis.connection');
 
 let binding: StreamWrapBinding | null | undefined;
 
@@ -103,7 +120,13 @@ function streamWrap(): StreamWrapBinding | null {
   if (process.env['SHARDIS_STREAM_IO'] === '1') return binding;
   try {
     const b = (process as unknown as { binding?: (name: string) => Partial<StreamWrapBinding> }).binding?.('stream_wrap');
-    if (b && typeof b.WriteWrap === 'function' && b.streamBaseState instanceof Int32Array && typeof b.kLastWriteWasAsync === 'number') {
+    if (
+      b &&
+      typeof b.WriteWrap === 'function' &&
+      b.streamBaseState instanceof Int32Array &&
+      typeof b.kLastWriteWasAsync === 'number' &&
+      typeof b.kReadBytesOrError === 'number'
+    ) {
       binding = b as StreamWrapBinding;
     }
   } catch {
@@ -122,6 +145,39 @@ let readBuffer: Buffer | undefined;
 const READ_BUFFER_SIZE = 64 * 1024;
 /** What a stream-path read of a socket with more queued delivers (libuv's suggested 64 KiB). */
 const STREAM_FULL_READ = 64 * 1024;
+/** Reads up to this length get a cached view of the shared buffer; longer ones a fresh one. */
+const CACHED_VIEW_MAX = 4096;
+const views: (Buffer | undefined)[] = [];
+
+/**
+ * `readBuffer[0, n)` as a Buffer. Request-reply clients send the same
+ * request sizes over and over, so views are cached by length (at most
+ * CACHED_VIEW_MAX of them, about 100 bytes each) rather than created per read.
+ * Sharing them is safe because a view is only used during the read callback
+ * (the connection contract: `transient` bytes are released before it returns).
+ */
+function readView(buf: Buffer, n: number): Buffer {
+  if (n > CACHED_VIEW_MAX) return buf.subarray(0, n);
+  return (views[n] ??= buf.subarray(0, n));
+}
+
+/**
+ * The handle's `onread` hook on the fast path (see the module header). A
+ * positive count is data for our connection: returning false from it stops
+ * reading exactly as Node's hook does (`reading` cleared, readStop). Zero,
+ * EOF and errors go to Node's hook, which ends or destroys the Socket.
+ */
+function onHandleRead(this: TcpHandle, arrayBuffer: unknown): unknown {
+  const n = binding!.streamBaseState[binding!.kReadBytesOrError]!;
+  const conn = this[CONNECTION];
+  if (n <= 0 || conn === undefined) return conn?.nodeOnRead.call(this, arrayBuffer);
+  if (!conn.onRead(n)) {
+    this.reading = false;
+    const err = this.readStop();
+    if (err !== 0) conn.destroy();
+  }
+  return undefined;
+}
 
 /**
  * Wraps an accepted socket. `server` is the listener it came from (the
@@ -133,7 +189,7 @@ export function openConnection(accepted: Socket, server: NetServer, events: Conn
   const b = streamWrap();
   const internals = accepted as unknown as { _handle?: TcpHandle | null; _server?: NetServer | null; server?: NetServer | null };
   const handle = internals._handle;
-  if (b !== null && accepted.isPaused() && handle && typeof handle.writeLatin1String === 'function') {
+  if (b !== null && accepted.isPaused() && handle && typeof handle.writeLatin1String === 'function' && typeof handle.readStop === 'function') {
     return new FastConnection(b, handle, server, events);
   }
   return new StreamConnection(accepted, events);
@@ -232,22 +288,28 @@ class FastConnection extends BaseConnection {
   readonly kind = 'fast';
   readonly #handle: TcpHandle;
   readonly #binding: StreamWrapBinding;
+  readonly #buffer: Buffer;
   #asyncWrites = 0;
+  /** Node's own `onread` hook of the handle, for EOF and errors. */
+  readonly nodeOnRead: TcpHandle['onread'];
 
   constructor(b: StreamWrapBinding, handle: TcpHandle, server: NetServer, events: ConnectionEvents) {
-    readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE);
+    const buffer = (readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE));
     // The accepted Socket was created paused and never read: it gives its
     // handle to a Socket that reads into the shared buffer. The old object
     // is dropped without being destroyed (that would close the handle); the
     // new one takes over the listener's connection count, which Node
-    // decrements when a socket with `_server` is destroyed.
+    // decrements when a socket with `_server` is destroyed. The `onread`
+    // callback given here is what Node's hook would call; ours
+    // (`onHandleRead`) bypasses it, but the option is what makes the
+    // handle read into the shared buffer and pause/resume use readStop.
     let self: FastConnection | undefined;
     const socket = new Socket({
       handle: handle as never,
       readable: true,
       writable: true,
       allowHalfOpen: false,
-      onread: { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => self?.onRead(n, buf) ?? false },
+      onread: { buffer, callback: (n: number) => self?.onRead(n) ?? false },
     } as ConstructorParameters<typeof Socket>[0]);
     const internals = socket as unknown as { _server?: NetServer; server?: NetServer };
     internals._server = server;
@@ -256,15 +318,19 @@ class FastConnection extends BaseConnection {
     self = this;
     this.#binding = b;
     this.#handle = handle;
+    this.#buffer = buffer;
+    this.nodeOnRead = handle.onread;
+    handle[CONNECTION] = this;
+    handle.onread = onHandleRead;
   }
 
-  /** The onread callback: `buf` holds `n` new bytes until we return. */
-  onRead(n: number, buf: Uint8Array): boolean {
+  /** A read of `n` bytes into the shared buffer, valid until we return. False: stop reading. */
+  onRead(n: number): boolean {
     if (this.closed) return false;
-    this.events.data((buf as Buffer).subarray(0, n), true);
+    this.events.data(readView(this.#buffer, n), true);
     // Returning false stops reading (libuv readStop) when data() paused us.
     if (this.paused || this.closed) return false;
-    return n === buf.length ? this.yieldTurn() : true;
+    return n === this.#buffer.length ? this.yieldTurn() : true;
   }
 
   write(data: string): void {
@@ -298,8 +364,9 @@ class FastConnection extends BaseConnection {
     if (this.#asyncWrites === 0 && !this.closed) this.events.drain();
   }
 
+  /** libuv's write queue; empty while no write is pending, which spares a native getter call per flush. */
   get queuedBytes(): number {
-    return this.#handle.writeQueueSize;
+    return this.#asyncWrites === 0 ? 0 : this.#handle.writeQueueSize;
   }
 }
 

@@ -204,7 +204,6 @@ export function call(c: Client, cmd: ResolvedCommand, args: string[]): Reply | t
   cmd.stats.calls++;
   cmd.stats.usec += usec;
   server.stats.commandsProcessed++;
-  c.lastInteraction = server.clock.now();
   c.lastCommand = cmd.spec.name;
   if (!cmd.skipSlowlog) server.slowlog.maybeAdd(c, args, usec);
   if (server.monitors.size !== 0 && !cmd.skipMonitor) {

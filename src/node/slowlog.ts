@@ -5,7 +5,7 @@
  * arguments)") and each at most 128 bytes ("... (N more bytes)").
  */
 import type { Client } from './client.js';
-import type { Config } from './config.js';
+import type { Config, LiveValue } from './config.js';
 import type { Clock } from './clock.js';
 
 const MAX_ARGC = 32;
@@ -25,14 +25,17 @@ export class SlowLog {
   #nextId = 0;
   #config: Config;
   #clock: Clock;
+  /** Read for every command: a live cell, not a lookup. */
+  #threshold: LiveValue<number>;
 
   constructor(config: Config, clock: Clock) {
     this.#config = config;
     this.#clock = clock;
+    this.#threshold = config.live('slowlog-log-slower-than');
   }
 
   maybeAdd(c: Client, args: readonly string[], usec: number): void {
-    const threshold = this.#config.getNumber('slowlog-log-slower-than');
+    const threshold = this.#threshold.value;
     if (threshold < 0 || usec < threshold) return;
     const max = this.#config.getNumber('slowlog-max-len');
     if (max === 0) return;

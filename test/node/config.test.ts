@@ -130,6 +130,26 @@ describe('Config.setMany()', () => {
   });
 });
 
+describe('Config.live()', () => {
+  it('live() follows CONFIG SET, a rollback, startup settings and a loaded file', () => {
+    const c = new Config();
+    const cell = c.live<number>('slowlog-log-slower-than');
+    expect(cell.value).toBe(10000);
+    expect(c.live('slowlog-log-slower-than')).toBe(cell);
+    c.setMany(['slowlog-log-slower-than', '5']);
+    expect(cell.value).toBe(5);
+    c.onChange = (name) => {
+      if (name === 'timeout') throw new ConfigError('cannot apply');
+    };
+    expect(() => c.setMany(['slowlog-log-slower-than', '7', 'timeout', '5'])).toThrow('cannot apply');
+    expect(cell.value).toBe(5);
+    c.set('slowlog-log-slower-than', '8', true);
+    expect(cell.value).toBe(8);
+    c.load('slowlog-log-slower-than 9\n', []);
+    expect(cell.value).toBe(9);
+  });
+});
+
 describe('Config.matching()', () => {
   const glob = (p: string, n: string): boolean => matchGlob(p, n, true);
 

@@ -41,6 +41,40 @@ describe('RequestParser multibulk requests', () => {
     expect(parseAll([bytes(multibulk(args))])).toEqual([args]);
   });
 
+  it('RequestParser gives each command its own name when the last name is reused for equal bytes', () => {
+    const cmds = [['GET', 'k'], ['GET', 'k'], ['SET', 'k', 'v'], ['GEt', 'k'], ['G\xffT'], ['GET'], ['x'.repeat(40)], ['x'.repeat(40)], ['']];
+    const parser = new RequestParser(MAX_BULK);
+    expect(parseAll([bytes(cmds.map(multibulk).join(''))], parser)).toEqual(cmds);
+    // Bytes of a released chunk are overwritten: the kept name is a string, not a view of them.
+    const chunk = bytes(multibulk(['HGET', 'h', 'f']));
+    parser.feed(chunk);
+    expect(parser.next()).toEqual(['HGET', 'h', 'f']);
+    parser.release(chunk);
+    chunk.fill(0x41);
+    expect(parseAll([bytes(multibulk(['HGET', 'h', 'g']) + multibulk(['HSET', 'h', 'f', 'v']))], parser)).toEqual([
+      ['HGET', 'h', 'g'],
+      ['HSET', 'h', 'f', 'v'],
+    ]);
+  });
+
+  it('RequestParser reads multibulk counts of every width and refuses the malformed ones', () => {
+    for (const n of [1, 9, 10, 99, 100, 123456789]) {
+      const parser = new RequestParser(MAX_BULK);
+      parser.feed(bytes(`*${n}\r\n`));
+      expect(parser.next()).toBeNull();
+      expect(parser.bufferedBytes).toBe(0);
+    }
+    expect(errorOf('*1x\r\n')).toBe('ERR Protocol error: invalid multibulk length');
+    expect(errorOf('*+1\r\n')).toBe('ERR Protocol error: invalid multibulk length');
+    expect(errorOf('*1 \r\n')).toBe('ERR Protocol error: invalid multibulk length');
+    // A count is complete only with the byte after its CR.
+    const parser = new RequestParser(MAX_BULK);
+    parser.feed(bytes('*2\r'));
+    expect(parser.next()).toBeNull();
+    parser.feed(bytes('\n$3\r\nGET\r\n$1\r\nk\r\n'));
+    expect(parser.next()).toEqual(['GET', 'k']);
+  });
+
   it('RequestParser skips *0 and negative counts as Redis does', () => {
     expect(parseAll([bytes('*0\r\n*-1\r\n*-5\r\n' + multibulk(['PING']))])).toEqual([['PING']]);
   });
