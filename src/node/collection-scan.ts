@@ -184,22 +184,22 @@ export class DenseMap<V> {
   }
 
   /** The index map holding `key` (or that would hold it). */
-  #indexOf(key: string): Map<string, number> {
+  private indexOf(key: string): Map<string, number> {
     return this.#index ?? this.#segments![segmentOf(key)]!;
   }
 
   has(key: string): boolean {
-    return this.#indexOf(key).has(key);
+    return this.indexOf(key).has(key);
   }
 
   get(key: string): V | undefined {
-    const i = this.#indexOf(key).get(key);
+    const i = this.indexOf(key).get(key);
     return i === undefined ? undefined : this.#vals.at(i);
   }
 
   /** Sets `key` to `value`; returns true if the key is new. */
   set(key: string, value: V): boolean {
-    const index = this.#indexOf(key);
+    const index = this.indexOf(key);
     const i = index.get(key);
     if (i !== undefined) {
       this.#vals.set(i, value);
@@ -239,7 +239,7 @@ export class DenseMap<V> {
 
   /** Deletes `key` (the last element takes its place); returns whether it existed. */
   delete(key: string): boolean {
-    const index = this.#indexOf(key);
+    const index = this.indexOf(key);
     const i = index.get(key);
     if (i === undefined) return false;
     index.delete(key);
@@ -249,7 +249,7 @@ export class DenseMap<V> {
       const k = keys.at(last);
       keys.set(i, k);
       this.#vals.set(i, this.#vals.at(last));
-      this.#indexOf(k).set(k, i);
+      this.indexOf(k).set(k, i);
     }
     keys.pop();
     this.#vals.pop();

@@ -114,8 +114,8 @@ export class Database {
     if (m === undefined) return undefined;
     const v = m.get(key);
     if (v === undefined) return undefined;
-    if (this.expires.size !== 0 && this.#expireIfDue(key)) return undefined;
-    if (this.#access !== undefined) this.#touch(key);
+    if (this.expires.size !== 0 && this.expireIfDue(key)) return undefined;
+    if (this.#access !== undefined) this.touchAccess(key);
     return v;
   }
 
@@ -125,7 +125,7 @@ export class Database {
     if (m === undefined) return undefined;
     const v = m.get(key);
     if (v === undefined) return undefined;
-    if (this.expires.size !== 0 && this.#expireIfDue(key)) return undefined;
+    if (this.expires.size !== 0 && this.expireIfDue(key)) return undefined;
     return v;
   }
 
@@ -160,7 +160,7 @@ export class Database {
     m.set(key, value);
     if (m.size !== before) this.#size++;
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
-    if (this.#access !== undefined) this.#touch(key);
+    if (this.#access !== undefined) this.touchAccess(key);
     this.#hooks.modified(this, key);
   }
 
@@ -169,8 +169,8 @@ export class Database {
     const slot = keySlot(key);
     const m = this.#slots[slot];
     if (m === undefined || !m.has(key)) return false;
-    if (this.expires.size !== 0 && this.#expireIfDue(key)) return false;
-    this.#remove(slot, m, key);
+    if (this.expires.size !== 0 && this.expireIfDue(key)) return false;
+    this.remove(slot, m, key);
     this.#hooks.modified(this, key);
     return true;
   }
@@ -180,7 +180,7 @@ export class Database {
     this.#hooks.modified(this, key);
   }
 
-  #remove(slot: number, m: Map<string, Value>, key: string): void {
+  private remove(slot: number, m: Map<string, Value>, key: string): void {
     m.delete(key);
     this.#size--;
     this.#slotDeletions[slot]!++;
@@ -190,7 +190,7 @@ export class Database {
   }
 
   /** Deletes `key` if its TTL has passed; returns whether it did. */
-  #expireIfDue(key: string): boolean {
+  private expireIfDue(key: string): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > this.#hooks.now()) return false;
     this.expireNow(key);
@@ -205,7 +205,7 @@ export class Database {
       this.expires.delete(key);
       return;
     }
-    this.#remove(slot, m, key);
+    this.remove(slot, m, key);
     this.#hooks.modified(this, key);
     this.#hooks.expired(this, key);
   }
@@ -283,7 +283,7 @@ export class Database {
   }
 
   /** Records an access to `key` (a lookup, TOUCH, a write). */
-  #touch(key: string): void {
+  private touchAccess(key: string): void {
     const acc = this.#access!;
     const now = this.#hooks.now();
     if (this.#accessMode === 'lru') {
@@ -357,7 +357,7 @@ export class Database {
     if (m === undefined) return 0;
     const keys = [...m.keys()];
     for (const k of keys) {
-      this.#remove(slot, m, k);
+      this.remove(slot, m, k);
       this.#hooks.modified(this, k);
     }
     return keys.length;
@@ -391,7 +391,7 @@ export class Database {
         }
       }
       if (key === undefined) continue;
-      if (this.expires.size !== 0 && this.#expireIfDue(key)) continue;
+      if (this.expires.size !== 0 && this.expireIfDue(key)) continue;
       return key;
     }
     return undefined;

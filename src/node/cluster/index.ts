@@ -344,14 +344,14 @@ export class Cluster {
         const s = resolveSpec(q.args);
         if (s) queued.push({ spec: s, args: q.args });
       }
-      d = routeTransaction(this.#fillContext(c), queued);
-    } else d = routeCommand(this.#fillContext(c), spec, args, flags);
+      d = routeTransaction(this.fillContext(c), queued);
+    } else d = routeCommand(this.fillContext(c), spec, args, flags);
     // A write to a key in chunked MIGRATE from here: -TRYAGAIN (./chunked-transfer.ts).
     return d === LOCAL ? transferLockError(c, spec, args) : this.render(d);
   }
 
   /** The routing context for one decision about client `c`'s command. */
-  #fillContext(c: Client): MutableRouteContext {
+  private fillContext(c: Client): MutableRouteContext {
     const ctx = this.#ctx;
     const me = this.state.myself;
     ctx.myId = me.id;

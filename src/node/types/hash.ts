@@ -119,7 +119,7 @@ export class HashValue implements CollectionValue {
   }
 
   /** Header position of `field` in the listpack, or -1. */
-  #find(s: string, field: string): number {
+  private find(s: string, field: string): number {
     const n = s.length;
     const flen = field.length;
     let pos = 0;
@@ -135,7 +135,7 @@ export class HashValue implements CollectionValue {
   get(field: string): string | undefined {
     const s = this.#data;
     if (typeof s !== 'string') return s.get(field);
-    const pos = this.#find(s, field);
+    const pos = this.find(s, field);
     if (pos < 0) return undefined;
     const vpos = skipEntry(s, pos);
     const body = bodyAt(s, vpos);
@@ -145,14 +145,14 @@ export class HashValue implements CollectionValue {
   has(field: string): boolean {
     const s = this.#data;
     if (typeof s !== 'string') return s.has(field);
-    return this.#find(s, field) >= 0;
+    return this.find(s, field) >= 0;
   }
 
   /** Byte length of the value of `field`, 0 if absent (HSTRLEN). */
   valueLength(field: string): number {
     const s = this.#data;
     if (typeof s !== 'string') return s.get(field)?.length ?? 0;
-    const pos = this.#find(s, field);
+    const pos = this.find(s, field);
     return pos < 0 ? 0 : lenAt(s, skipEntry(s, pos));
   }
 
@@ -172,7 +172,7 @@ export class HashValue implements CollectionValue {
     this.prepare(field, value, limits);
     const s = this.#data;
     if (typeof s !== 'string') return s.set(field, value);
-    const pos = this.#find(s, field);
+    const pos = this.find(s, field);
     if (pos >= 0) {
       const vpos = skipEntry(s, pos);
       this.#data = [s.slice(0, vpos), lenHeader(value.length), value, s.slice(skipEntry(s, vpos))].join('');
@@ -222,7 +222,7 @@ export class HashValue implements CollectionValue {
   delete(field: string): boolean {
     const s = this.#data;
     if (typeof s !== 'string') return s.delete(field);
-    const pos = this.#find(s, field);
+    const pos = this.find(s, field);
     if (pos < 0) return false;
     const end = skipEntry(s, skipEntry(s, pos));
     this.#data = [s.slice(0, pos), s.slice(end)].join('');

@@ -77,7 +77,7 @@ export class ListValue implements CollectionValue {
     this.#head = 0;
   }
 
-  #maybeShrink(): void {
+  private maybeShrink(): void {
     const cap = this.#mask + 1;
     if (cap > MIN_CAPACITY && this.#size <= cap >>> 2) this.#resize(cap >>> 1);
   }
@@ -105,7 +105,7 @@ export class ListValue implements CollectionValue {
     this.#head = (this.#head + 1) & this.#mask;
     this.#size--;
     this.#bytes -= v.length;
-    this.#maybeShrink();
+    this.maybeShrink();
     return v;
   }
 
@@ -117,7 +117,7 @@ export class ListValue implements CollectionValue {
     this.#buf[at] = undefined;
     this.#size--;
     this.#bytes -= v.length;
-    this.#maybeShrink();
+    this.maybeShrink();
     return v;
   }
 
@@ -190,15 +190,15 @@ export class ListValue implements CollectionValue {
     }
     for (let k = w; k < this.#size; k++) buf[(this.#head + k) & mask] = undefined;
     this.#size = w;
-    this.#maybeShrinkFully();
+    this.maybeShrinkFully();
   }
 
   /** Keeps elements `start..end` inclusive (within `[0, size)`), dropping the rest (LTRIM). */
   trim(start: number, end: number): void {
-    for (let k = 0; k < start; k++) this.#bytes -= this.#popHeadNoShrink().length;
+    for (let k = 0; k < start; k++) this.#bytes -= this.popHeadNoShrink().length;
     const keep = end - start + 1;
-    while (this.#size > keep) this.#bytes -= this.#popTailNoShrink().length;
-    this.#maybeShrinkFully();
+    while (this.#size > keep) this.#bytes -= this.popTailNoShrink().length;
+    this.maybeShrinkFully();
   }
 
   /** Removes every element. */
@@ -210,7 +210,7 @@ export class ListValue implements CollectionValue {
     this.#bytes = 0;
   }
 
-  #popHeadNoShrink(): string {
+  private popHeadNoShrink(): string {
     const v = this.#buf[this.#head]!;
     this.#buf[this.#head] = undefined;
     this.#head = (this.#head + 1) & this.#mask;
@@ -218,7 +218,7 @@ export class ListValue implements CollectionValue {
     return v;
   }
 
-  #popTailNoShrink(): string {
+  private popTailNoShrink(): string {
     const at = (this.#head + this.#size - 1) & this.#mask;
     const v = this.#buf[at]!;
     this.#buf[at] = undefined;
@@ -226,7 +226,7 @@ export class ListValue implements CollectionValue {
     return v;
   }
 
-  #maybeShrinkFully(): void {
+  private maybeShrinkFully(): void {
     let cap = this.#mask + 1;
     while (cap > MIN_CAPACITY && this.#size <= cap >>> 2) cap >>>= 1;
     if (cap !== this.#mask + 1) this.#resize(cap);

@@ -131,14 +131,14 @@ export class SkipList {
   }
 
   /** Allocates a record of `level` levels (links cleared) and returns its handle. */
-  #allocRecord(level: number): number {
+  private allocRecord(level: number): number {
     let o = this.#freeRecords[level]!;
     if (o !== 0) {
       this.#freeRecords[level] = this.#i32[2 * o + 2]!;
     } else {
       o = this.#top;
       const words = 2 + level;
-      if (o + words > this.#f64.length) this.#grow(o + words);
+      if (o + words > this.#f64.length) this.grow(o + words);
       this.#top = o + words;
     }
     this.#i32.fill(0, 2 * o + 4, 2 * o + 4 + 2 * level);
@@ -146,7 +146,7 @@ export class SkipList {
     return o;
   }
 
-  #grow(minWords: number): void {
+  private grow(minWords: number): void {
     const words = Math.max(minWords, Math.ceil(this.#f64.length * 1.5));
     const buf = new ArrayBuffer(words * 8);
     const f64 = new Float64Array(buf);
@@ -164,7 +164,7 @@ export class SkipList {
    */
   reserve(n: number): void {
     const words = this.#top + Math.ceil(n * (2 + 4 / 3) * 1.02) + MAX_LEVEL;
-    if (words > this.#f64.length) this.#grow(words);
+    if (words > this.#f64.length) this.grow(words);
     const ids = this.#members.length + n;
     if (ids > this.#back.length) {
       const back = new Int32Array(ids);
@@ -173,7 +173,7 @@ export class SkipList {
     }
   }
 
-  #allocId(member: string): number {
+  private allocId(member: string): number {
     const id = this.#freeIds.length > 0 ? this.#freeIds.pop()! : this.#members.length;
     if (id === this.#members.length) {
       this.#members.push(member);
@@ -188,7 +188,7 @@ export class SkipList {
     return id;
   }
 
-  #free(o: number): void {
+  private free(o: number): void {
     const a = this.#i32;
     const id = a[2 * o + 2]!;
     this.#members.set(id, undefined);
@@ -203,7 +203,7 @@ export class SkipList {
    * recording in `#update[i]` the last node visited on each level and, when
    * `withRank`, in `#rank[i]` its rank. Returns that level-0 node.
    */
-  #findUpdate(score: number, member: string, withRank: boolean): number {
+  private findUpdate(score: number, member: string, withRank: boolean): number {
     const f = this.#f64;
     const a = this.#i32;
     const mem = this.#members;
@@ -230,7 +230,7 @@ export class SkipList {
   insert(score: number, member: string): number {
     const update = this.#update;
     const rank = this.#rank;
-    this.#findUpdate(score, member, true);
+    this.findUpdate(score, member, true);
     const level = randomLevel();
     if (level > this.#level) {
       for (let i = this.#level; i < level; i++) {
@@ -240,8 +240,8 @@ export class SkipList {
       }
       this.#level = level;
     }
-    const node = this.#allocRecord(level);
-    const id = this.#allocId(member);
+    const node = this.allocRecord(level);
+    const id = this.allocId(member);
     const a = this.#i32;
     this.#f64[node] = score;
     a[2 * node + 2] = id;
@@ -264,7 +264,7 @@ export class SkipList {
   }
 
   /** Unlinks node `x` given the `#update` path that leads to it, and frees it. */
-  #unlink(x: number): void {
+  private unlink(x: number): void {
     const a = this.#i32;
     const update = this.#update;
     for (let i = 0; i < this.#level; i++) {
@@ -282,11 +282,11 @@ export class SkipList {
     else this.#tail = prev;
     while (this.#level > 1 && a[4 + 2 * (this.#level - 1)] === 0) this.#level--;
     this.#length--;
-    this.#free(x);
+    this.free(x);
   }
 
   /** The node holding exactly (score, member) right after `x`, or 0. */
-  #matchAfter(x: number, score: number, member: string): number {
+  private matchAfter(x: number, score: number, member: string): number {
     const t = this.#i32[2 * x + 4]!;
     if (t === 0 || this.#f64[t] !== score || this.#members.at(this.#i32[2 * t + 2]!) !== member) return 0;
     return t;
@@ -294,9 +294,9 @@ export class SkipList {
 
   /** Removes (score, member); returns whether it was there. */
   delete(score: number, member: string): boolean {
-    const target = this.#matchAfter(this.#findUpdate(score, member, false), score, member);
+    const target = this.matchAfter(this.findUpdate(score, member, false), score, member);
     if (target === 0) return false;
-    this.#unlink(target);
+    this.unlink(target);
     return true;
   }
 
@@ -305,23 +305,23 @@ export class SkipList {
    * when its neighbours still bracket the new score (the common ZINCRBY case).
    */
   updateScore(curScore: number, member: string, newScore: number): void {
-    const node = this.#matchAfter(this.#findUpdate(curScore, member, false), curScore, member);
+    const node = this.matchAfter(this.findUpdate(curScore, member, false), curScore, member);
     if (node === 0) throw new Error(`Cannot update the score of '${member}' as it is not in the skiplist`);
     const prev = this.prev(node);
     const nxt = this.next(node);
     if (
-      (prev === 0 || this.#before(prev, newScore, member)) &&
-      (nxt === 0 || !this.#before(nxt, newScore, member))
+      (prev === 0 || this.before(prev, newScore, member)) &&
+      (nxt === 0 || !this.before(nxt, newScore, member))
     ) {
       this.#f64[node] = newScore;
       return;
     }
-    this.#unlink(node);
+    this.unlink(node);
     this.insert(newScore, member);
   }
 
   /** True if node `n` sorts strictly before (score, member). */
-  #before(n: number, score: number, member: string): boolean {
+  private before(n: number, score: number, member: string): boolean {
     const s = this.#f64[n]!;
     return s < score || (s === score && this.member(n) < member);
   }
