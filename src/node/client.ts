@@ -16,7 +16,7 @@ import type { Database } from './keyspace.js';
 import { encodeReply, type Protocol, type Reply } from './resp/reply.js';
 import { RequestParser } from './resp/request-parser.js';
 import type { Server } from './server.js';
-import { processCommand } from './dispatch.js';
+import { processCommand, type ResolvedCommand } from './dispatch.js';
 
 /** Output buffered beyond this makes us stop reading from the client until it drains. */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
@@ -45,6 +45,9 @@ export class Client {
   /** Unix ms of the last command, for CLIENT LIST idle= and `timeout`. */
   lastInteraction: number;
   lastCommand = 'NULL';
+  /** The last command name this client sent and its table entry (dispatch.ts's lookup cache). */
+  lastName = '';
+  lastResolved: ResolvedCommand | undefined;
 
   /** Commands queued by MULTI, or null outside a transaction. */
   multi: QueuedCommand[] | null = null;

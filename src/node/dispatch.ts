@@ -116,11 +116,15 @@ export function processCommand(c: Client, args: string[]): void {
 function runCommand(c: Client, args: string[]): void {
   const server = c.server;
   const name = args[0]!;
-  let cmd = COMMANDS.get(name) ?? COMMANDS.get(name.toLowerCase());
+  // The parser hands a repeated command name over as the same string, so
+  // most commands find theirs with one comparison instead of a table lookup.
+  let cmd = name === c.lastName ? c.lastResolved : (COMMANDS.get(name) ?? COMMANDS.get(name.toLowerCase()));
   if (cmd === undefined) {
     reject(c, undefined, new UnknownCommandError(name, args.slice(1)));
     return;
   }
+  c.lastName = name;
+  c.lastResolved = cmd;
   if (cmd.subcommands !== undefined && args.length >= 2) {
     const sub = cmd.subcommands.get(args[1]!.toLowerCase());
     if (sub === undefined) {
