@@ -433,9 +433,33 @@ function slotsReplyOwners(reply: unknown): number[] {
   return owners;
 }
 
+/**
+ * Waits (up to 15 s) until every node's CLUSTER NODES names the same owner
+ * for every slot. The tools tell every primary the new owner, but a Redis
+ * node can still take an older claim from gossip for a moment and correct
+ * it from the next one (epochs decide): agreement is eventual, and on a
+ * loaded machine the window grew past an immediate check. A cluster that
+ * never agrees still fails the checks that follow.
+ */
+async function waitForAgreement(conns: readonly AdminConnection[]): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const views = await Promise.all(
+      conns.map(async (c) => {
+        const owners = new Array<number>(SLOT_COUNT).fill(0);
+        for (const l of parseClusterNodes(String(text(await c.call('CLUSTER', 'NODES'))), '127.0.0.1')) for (const s of l.slots) owners[s] = l.port;
+        return owners.join(',');
+      }),
+    );
+    if (views.every((v) => v === views[0])) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The invariants every run must leave (see the module comment). */
 async function checkCluster(cluster: RunningCluster, m: Model): Promise<void> {
   await withConns(cluster.ports, async (conns) => {
+    await waitForAgreement(conns);
     // One owner per slot, the same in every node's CLUSTER NODES and CLUSTER SLOTS; nothing open.
     let ref: number[] | null = null;
     for (const [i, c] of conns.entries()) {
