@@ -146,20 +146,23 @@ async function main(): Promise<void> {
   try {
     shardis = await startShardisCluster();
     const sh = shardis;
-    const sides = [
-      { port: sh.ports[0]!, pids: sh.ports.map(pidOfPort).filter((p) => p !== undefined), rps: {} as Record<string, number[]>, cpu: {} as Record<string, number[]> },
-      { port: redis.ports[0]!, pids: redis.ports.map(pidOfPort).filter((p) => p !== undefined), rps: {} as Record<string, number[]>, cpu: {} as Record<string, number[]> },
-    ];
-    const [s, r] = sides as [(typeof sides)[0], (typeof sides)[0]];
+    const side = (ports: readonly number[]) => ({
+      port: ports[0]!,
+      pids: ports.map(pidOfPort).filter((p) => p !== undefined),
+      rps: {} as Record<string, number[]>,
+      cpu: {} as Record<string, number[]>,
+    });
+    const s = side(sh.ports);
+    const r = side(redis.ports);
     const ratios: Record<string, number[]> = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (let ti = 0; ti < TESTS.length; ti++) {
         const t = TESTS[ti]!;
         const order = (round + ti) % 2 === 0 ? [s, r] : [r, s];
-        for (const side of order) {
-          const v = bench(side.port, side.pids, t);
-          (side.rps[t] ??= []).push(v.rps);
-          (side.cpu[t] ??= []).push(v.cpuUs);
+        for (const x of order) {
+          const v = bench(x.port, x.pids, t);
+          (x.rps[t] ??= []).push(v.rps);
+          (x.cpu[t] ??= []).push(v.cpuUs);
         }
         (ratios[t] ??= []).push(s.rps[t]!.at(-1)! / r.rps[t]!.at(-1)!);
       }

@@ -42,7 +42,7 @@ export class Client {
   libName = '';
   libVer = '';
   #authenticated: boolean;
-  /** Unix ms of the last command, for CLIENT LIST idle= and `timeout`. */
+  /** Unix ms of the last read from the client (as Redis), for CLIENT LIST idle= and `timeout`. */
   lastInteraction: number;
   lastCommand = 'NULL';
   /** The last command name this client sent and its table entry (dispatch.ts's lookup cache). */
@@ -133,7 +133,7 @@ export class Client {
     this.lastInteraction = server.clock.now();
     this.parser.feed(chunk);
     if (this.parser.bufferedBytes > this.#queryBufferLimit.value) {
-      this.server.log('warning', `Closing client id=${this.id} addr=${this.addr}: query buffer exceeds client-query-buffer-limit`);
+      server.log('warning', `Closing client id=${this.id} addr=${this.addr}: query buffer exceeds client-query-buffer-limit`);
       this.close();
       return;
     }

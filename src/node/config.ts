@@ -218,12 +218,12 @@ function isPattern(s: string): boolean {
   return /[*?[\\]/.test(s);
 }
 
-/** The live configuration of one node. */
 /** One directive's current value, kept up to date by Config (see `Config.live`). */
 export interface LiveValue<T extends ConfigValue> {
   readonly value: T;
 }
 
+/** The live configuration of one node. */
 export class Config {
   #values = new Map<string, ConfigValue>();
   /** Cells handed out by `live`, by canonical name; `#put` keeps them current. */

@@ -152,25 +152,12 @@ export class RequestParser {
 
   private readMultibulkHeader(): true | null | ProtocolError {
     const buf = this.#buf;
-    // Fast path for the usual header, `*` and 1-9 digits without a leading
-    // zero, then CR and one more byte: parsed in one pass without a native
-    // indexOf call. Anything else (and every error) takes the general path.
-    const start = this.#pos;
-    let p = start + 1;
-    const end = buf.length;
-    if (p + 2 < end && buf[p]! >= 0x31 && buf[p]! <= 0x39) {
-      let n = buf[p]! - 0x30;
-      const limit = p + 9;
-      for (p++; p < end && p < limit; p++) {
-        const d = buf[p]! - 0x30;
-        if (d < 0 || d > 9) break;
-        n = n * 10 + d;
-      }
-      if (p + 1 < end && buf[p] === CR && (n <= UNAUTH_MULTIBULK_MAX || !this.unauthenticated)) {
-        this.#pos = p + 2;
-        this.startRequest(n);
-        return true;
-      }
+    // The usual header in one pass (see headerCount); anything else, and every error, takes the general path.
+    const count = headerCount(buf, this.#pos);
+    if (count >= 0 && (count <= UNAUTH_MULTIBULK_MAX || !this.unauthenticated)) {
+      this.#pos = headerEnd + 2;
+      this.startRequest(count);
+      return true;
     }
     const cr = buf.indexOf(CR, this.#pos);
     if (cr === -1 || cr + 1 >= buf.length) {
@@ -204,34 +191,12 @@ export class RequestParser {
   private readBulks(): true | null | ProtocolError {
     for (;;) {
       const buf = this.#buf;
-      if (this.#bulkLen === -1) {
-        // Fast path for the usual header, `$` and 1-9 digits without a leading
-        // zero (or a lone 0) then CR and one more byte: parsed in one pass
-        // without a native indexOf call. Anything else takes the general path.
-        let p = this.#pos;
-        const end = buf.length;
-        if (p + 3 < end && buf[p] === 0x24) {
-          let d = buf[++p]! - 0x30;
-          if (d >= 0 && d <= 9) {
-            let len = d;
-            const limit = p + 9;
-            for (p++; p < end && p < limit; p++) {
-              d = buf[p]! - 0x30;
-              if (d < 0 || d > 9) break;
-              len = len * 10 + d;
-            }
-            if (
-              p + 1 < end &&
-              buf[p] === CR &&
-              (len !== 0 || p === this.#pos + 2) &&
-              (buf[this.#pos + 1] !== 0x30 || p === this.#pos + 2) &&
-              len <= this.maxBulkLen &&
-              (len <= UNAUTH_BULK_MAX || !this.unauthenticated)
-            ) {
-              this.#pos = p + 2;
-              this.#bulkLen = len;
-            }
-          }
+      if (this.#bulkLen === -1 && buf[this.#pos] === 0x24 /* '$' */) {
+        // The usual header in one pass (see headerCount); anything else takes the general path.
+        const len = headerCount(buf, this.#pos);
+        if (len >= 0 && len <= this.maxBulkLen && (len <= UNAUTH_BULK_MAX || !this.unauthenticated)) {
+          this.#pos = headerEnd + 2;
+          this.#bulkLen = len;
         }
       }
       if (this.#bulkLen === -1) {
@@ -327,6 +292,37 @@ export class RequestParser {
 function hasNul(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (buf[i] === 0) return true;
   return false;
+}
+
+/** Where the CR of the header read by the last successful `headerCount` is. */
+let headerEnd = 0;
+
+/**
+ * Fast path for the usual `*` or `$` header at `start`: the prefix byte, 1-9
+ * digits without a leading zero (or a lone 0), CR and one more byte, read in
+ * one pass without a native indexOf call. Returns the count and sets
+ * `headerEnd` to the CR, or returns -1 for anything else (longer numbers,
+ * signs, errors, an incomplete line), which the general path then handles.
+ */
+function headerCount(buf: Buffer, start: number): number {
+  const end = buf.length;
+  let p = start + 1;
+  if (p + 2 >= end) return -1;
+  let d = buf[p]! - 0x30;
+  if (d < 0 || d > 9) return -1;
+  const n0 = d;
+  let n = d;
+  const limit = p + 9;
+  for (p++; p < end && p < limit; p++) {
+    d = buf[p]! - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  // A leading zero is only valid as the lone digit.
+  if (n0 === 0 && p !== start + 2) return -1;
+  if (p + 1 >= end || buf[p] !== CR) return -1;
+  headerEnd = p;
+  return n;
 }
 
 function protocolError(detail: string): ProtocolError {
