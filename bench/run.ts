@@ -129,6 +129,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   'small-hashes': () => runScript('small-hashes'),
   zset: () => runScript('zset'),
   cluster: () => runScript('cluster'),
+  'io-floor': () => runScript('io-floor'),
   client: () => runScript('client'),
   migrate: () => runScript('migrate'),
 };
