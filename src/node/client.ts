@@ -42,7 +42,7 @@ export class Client {
   libName = '';
   libVer = '';
   #authenticated: boolean;
-  /** Unix ms of the last read from the client (as Redis), for CLIENT LIST idle= and `timeout`. */
+  /** `clock.monotonic()` at the last read from the client (as Redis), for CLIENT LIST idle= and `timeout`. */
   lastInteraction: number;
   lastCommand = 'NULL';
   /** The last command name this client sent and its table entry (dispatch.ts's lookup cache). */
@@ -92,7 +92,8 @@ export class Client {
     this.parser = new RequestParser(server.config.getNumber('proto-max-bulk-len'));
     this.parser.unauthenticated = !authenticated;
     this.#queryBufferLimit = server.config.live('client-query-buffer-limit');
-    this.createdAt = this.lastInteraction = server.clock.now();
+    this.createdAt = server.clock.now();
+    this.lastInteraction = server.clock.monotonic();
     this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
     socket.setNoDelay(true);
@@ -130,7 +131,7 @@ export class Client {
     if (this.closed) return;
     const server = this.server;
     server.stats.netInputBytes += chunk.length;
-    this.lastInteraction = server.clock.now();
+    this.lastInteraction = server.clock.monotonic();
     this.parser.feed(chunk);
     if (this.parser.bufferedBytes > this.#queryBufferLimit.value) {
       server.log('warning', `Closing client id=${this.id} addr=${this.addr}: query buffer exceeds client-query-buffer-limit`);

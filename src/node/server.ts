@@ -290,7 +290,7 @@ export class Server {
     }
     const timeout = this.config.getNumber('timeout');
     if (timeout > 0) {
-      const now = this.clock.now();
+      const now = this.clock.monotonic();
       for (const c of this.clients.values()) {
         if (c.blocked === undefined && !c.monitor && now - c.lastInteraction > timeout * 1000) c.close();
       }

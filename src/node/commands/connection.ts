@@ -161,7 +161,7 @@ export function clientInfoLine(target: Client, current?: string): string {
   return (
     `id=${target.id} addr=${target.addr} laddr=${target.laddr} fd=${fd} name=${target.name}` +
     ` age=${Math.max(0, Math.floor((now - target.createdAt) / 1000))}` +
-    ` idle=${Math.max(0, Math.floor((now - target.lastInteraction) / 1000))}` +
+    ` idle=${Math.max(0, Math.floor((target.server.clock.monotonic() - target.lastInteraction) / 1000))}` +
     ` flags=${clientFlags(target)} db=${target.dbIndex} sub=${sub} psub=${psub} ssub=0 multi=${multi}` +
     ` qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0` +
     ` obl=0 oll=0 omem=${omem} tot-mem=${22000 + qbuf + omem} events=${omem > 0 ? 'rw' : 'r'}` +

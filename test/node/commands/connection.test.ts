@@ -186,6 +186,30 @@ describe('CLIENT', () => {
     expect(await other.text('CLIENT', 'LIST', 'ID', id.slice(1, -2))).toContain(' age=8 idle=3 ');
   });
 
+  it('timeout closes clients idle longer than it by the injected clock, sparing blocked and recently active ones', async () => {
+    const idle = await connect();
+    const active = await connect();
+    const blocked = await connect();
+    for (const c of [idle, active, blocked]) expect(await c.text('PING')).toBe('+PONG\r\n');
+    const pending = blocked.send(Buffer.from('*3\r\n$5\r\nBLPOP\r\n$14\r\ntimeout-nolist\r\n$1\r\n0\r\n', 'latin1'));
+    while (!(await active.text('INFO', 'clients')).includes('blocked_clients:1')) await new Promise((r) => setTimeout(r, 5));
+    server.config.set('timeout', '2');
+    try {
+      clock.advance(1500);
+      expect(await active.text('PING')).toBe('+PONG\r\n');
+      clock.advance(1000);
+      // idle: 2.5 s since its last read; active: 1 s; blocked: waiting in BLPOP.
+      server.cron();
+      await idle.waitClosed();
+      expect(idle.closed).toBe(true);
+      expect(await active.text('PING')).toBe('+PONG\r\n');
+      expect(await active.text('LPUSH', 'timeout-nolist', 'x')).toBe(':1\r\n');
+      expect((await pending).toString('latin1')).toBe('*2\r\n$14\r\ntimeout-nolist\r\n$1\r\nx\r\n');
+    } finally {
+      server.config.set('timeout', '0');
+    }
+  });
+
   it('CLIENT KILL closes by address, by ID, and skips the caller by default', async () => {
     const a = await connect();
     const b = await connect();
