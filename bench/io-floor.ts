@@ -27,8 +27,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freeClusterPort } from '../test/client/helpers/redis-cluster.js';
-import { ROOT } from '../test/helpers/servers.js';
+import { freeClusterPort, redisCli } from '../test/client/helpers/redis-cluster.js';
+import { ROOT, stopper } from '../test/helpers/servers.js';
 import { SERVER_NODE_FLAGS } from '../src/node/node-flags.js';
 import { cpuMs, waitReady } from './processes.js';
 import { median } from './stats.js';
@@ -64,34 +64,23 @@ function command(kind: Kind, port: number, dir: string): [string, string[]] {
   return [process.execPath, [...SERVER_NODE_FLAGS, join(ROOT, 'dist', 'src', 'node', 'main.js'), ...common, ...cluster]];
 }
 
-/** Runs `redis-cli` and resolves with its stdout. */
-function cli(port: number, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.once('error', reject);
-    p.once('exit', () => resolve(out));
-  });
-}
-
 async function start(kind: Kind, taken: Set<number>, dir: string): Promise<Running> {
   const port = await freeClusterPort(taken);
   const [bin, args] = command(kind, port, dir);
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     await waitReady(proc, `${LABEL[kind]} on port ${port}`);
-  } catch (err) {
-    proc.kill('SIGKILL');
-    throw err;
-  }
-  if (kind !== 'floor') {
-    // A one-node cluster owning every slot: requests are routed as in the cluster benchmark, never redirected.
-    await cli(port, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-    for (let i = 0; !(await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'); i++) {
-      if (i > 300) throw new Error(`${LABEL[kind]} on port ${port} never reached cluster_state:ok`);
-      await new Promise((r) => setTimeout(r, 20));
+    if (kind !== 'floor') {
+      // A one-node cluster owning every slot: requests are routed as in the cluster benchmark, never redirected.
+      redisCli(port, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+      for (let i = 0; !redisCli(port, 'CLUSTER', 'INFO').includes('cluster_state:ok'); i++) {
+        if (i > 300) throw new Error(`${LABEL[kind]} on port ${port} never reached cluster_state:ok`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     }
+  } catch (err) {
+    await stopper(proc)();
+    throw err;
   }
   return { port, proc };
 }
@@ -166,17 +155,7 @@ async function main(): Promise<void> {
     console.log('\nPer-round ratios:');
     for (const t of TESTS) console.log(`- ${t.toUpperCase()}: floor / Redis ${per(`${t}/floor`)}; Shardis / Redis ${per(`${t}/shardis`)}; Shardis / floor ${per(`${t}/ours`)}`);
   } finally {
-    const all = [...servers.values()].flat();
-    await Promise.all(
-      all.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            if (s.proc.exitCode !== null || s.proc.signalCode !== null) return resolve();
-            s.proc.once('exit', () => resolve());
-            s.proc.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all([...servers.values()].flat().map((s) => stopper(s.proc)()));
     rmSync(dir, { recursive: true, force: true });
   }
 }

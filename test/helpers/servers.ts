@@ -65,7 +65,8 @@ function waitForLine(proc: ChildProcess, re: RegExp, what: string, timeoutMs = 1
   });
 }
 
-function stopper(proc: ChildProcess, cleanup?: () => void): () => Promise<void> {
+/** Stops `proc` (SIGTERM, SIGKILL after 5 s), then runs `cleanup`; resolves at once if it already exited. */
+export function stopper(proc: ChildProcess, cleanup?: () => void): () => Promise<void> {
   return () =>
     new Promise<void>((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) {
