@@ -122,11 +122,20 @@ export async function myId(port: number): Promise<string> {
   return (await cmd(port, 'CLUSTER', 'MYID')).slice(5, 45);
 }
 
+/**
+ * Waits until every node reports cluster_state:ok, knows all `nodes`, and
+ * shows each of them `connected` in CLUSTER NODES. The last condition
+ * matters: a node can learn a peer's slots over the peer's inbound link
+ * before its own outbound link to that peer is up, and CLUSTER NODES says
+ * `disconnected` until then (Redis does the same).
+ */
 export async function waitForOk(nodes: ClusterTestNode[]): Promise<void> {
-  await waitFor('cluster_state:ok on every node', async () => {
+  await waitFor('cluster_state:ok and every bus link up on every node', async () => {
     for (const n of nodes) {
       const info = await cmd(n.port, 'CLUSTER', 'INFO');
       if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${nodes.length}`)) return false;
+      const lines = (await cmd(n.port, 'CLUSTER', 'NODES')).split('\n').filter((l) => /^[0-9a-f]{40} /.test(l.replace(/^\$\d+\r\n/, '')));
+      if (lines.length !== nodes.length || !lines.every((l) => / connected( |$)/.test(l))) return false;
     }
     return true;
   });
