@@ -16,7 +16,11 @@
  */
 
 export class SimpleString {
-  constructor(readonly value: string) {}
+  /** `+<value>\r\n`, made once: +OK and the other constant replies then cost no allocation per command. */
+  readonly encoded: string;
+  constructor(readonly value: string) {
+    this.encoded = '+' + value + '\r\n';
+  }
 }
 
 /** A double: `,<repr>` in RESP3, a bulk string in RESP2. `text` is its exact formatting. */
@@ -111,7 +115,11 @@ for (let i = 0; i < 1024; i++) BULK_HEADERS.push('$' + i + '\r\n');
  * Recursion depth is the nesting of the reply, which handlers keep small.
  */
 export function encodeReply(reply: Reply, proto: Protocol): string {
-  if (typeof reply === 'string') return '$' + reply.length + '\r\n' + reply + '\r\n';
+  if (typeof reply === 'string') {
+    // The header from the table spares building `$<n>\r\n` (two strings) per bulk reply.
+    const n = reply.length;
+    return (n < 1024 ? BULK_HEADERS[n]! : '$' + n + '\r\n') + reply + '\r\n';
+  }
   if (typeof reply === 'number' || typeof reply === 'bigint') return ':' + reply + '\r\n';
   if (reply === null) return proto === 3 ? '_\r\n' : '$-1\r\n';
   if (Array.isArray(reply)) {
@@ -120,7 +128,7 @@ export function encodeReply(reply: Reply, proto: Protocol): string {
     for (let i = 0; i < reply.length; i++) out += encodeReply(reply[i]!, proto);
     return out;
   }
-  if (reply instanceof SimpleString) return '+' + reply.value + '\r\n';
+  if (reply instanceof SimpleString) return reply.encoded;
   if (reply instanceof ErrorReply) return '-' + reply.message + '\r\n';
   if (reply instanceof DoubleReply) {
     return proto === 3 ? ',' + reply.text + '\r\n' : '$' + reply.text.length + '\r\n' + reply.text + '\r\n';

@@ -28,6 +28,8 @@ const UNAUTH_MULTIBULK_MAX = 10;
 const UNAUTH_BULK_MAX = 16384;
 
 const EMPTY = Buffer.alloc(0);
+/** `#args` between requests. Never written: startRequest replaces it before the first argument. */
+const NO_ARGS: string[] = [];
 const CR = 13;
 const LF = 10;
 
@@ -61,7 +63,7 @@ export class RequestParser {
   #need = 0;
   /** Arguments still to read in the current multibulk request; 0 when between requests. */
   #argsLeft = 0;
-  #args: string[] = [];
+  #args: string[] = NO_ARGS;
   /** Index in `#args` of the next argument. */
   #argIndex = 0;
   /** Length of the bulk being read, or -1 when its `$` header is next. */
@@ -129,8 +131,9 @@ export class RequestParser {
       }
       const r = this.readBulks();
       if (r !== true) return r;
+      // The next request's header gives `#args` a fresh array (startRequest): none is made here.
       const args = this.#args;
-      this.#args = [];
+      this.#args = NO_ARGS;
       return args;
     }
   }
