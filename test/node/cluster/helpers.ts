@@ -17,10 +17,33 @@ export interface ClusterTestNode {
   dir: string;
   proc: ChildProcess | undefined;
   output: string;
+  /** The node has run at least once: its ports are part of its identity (nodes.conf, peers). */
+  started?: boolean;
 }
 
-/** Starts (or restarts) `node`'s process and waits for its ready line. */
+/**
+ * Starts (or restarts) `node`'s process and waits for its ready line. A
+ * node that has never run gets new ports and another try when one of its
+ * ports was taken between `freePort` and the bind (another worker, or an
+ * outgoing connection's ephemeral port). A process that fails to become
+ * ready is killed, never left behind.
+ */
 export async function launch(node: ClusterTestNode, extra: string[] = []): Promise<void> {
+  const fresh = !node.started;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launchOnce(node, extra);
+      node.started = true;
+      return;
+    } catch (err) {
+      if (!fresh || attempt >= 3 || !/already in use/.test(node.output)) throw err;
+      node.port = await freePort();
+      node.busPort = await freePort();
+    }
+  }
+}
+
+function launchOnce(node: ClusterTestNode, extra: string[]): Promise<void> {
   const proc = spawn(
     process.execPath,
     [...SERVER_NODE_FLAGS, SERVER_MAIN, '--port', String(node.port), '--bind', '127.0.0.1', '--dir', node.dir, '--cluster-enabled', 'yes', '--cluster-port', String(node.busPort), '--cluster-node-timeout', '5000', ...extra],
@@ -28,8 +51,11 @@ export async function launch(node: ClusterTestNode, extra: string[] = []): Promi
   );
   node.proc = proc;
   node.output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Cannot start a cluster node: no ready line. Output:\n${node.output}`)), 20_000);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`Cannot start a cluster node: no ready line. Output:\n${node.output}`));
+    }, 20_000);
     const onData = (d: Buffer): void => {
       node.output += d.toString();
       if (/Ready to accept connections/.test(node.output)) {
@@ -66,7 +92,9 @@ export function stop(node: ClusterTestNode): Promise<void> {
   });
 }
 
-export async function stopAll(nodes: ClusterTestNode[]): Promise<void> {
+/** Stops every node and removes its directory. Accepts undefined: a beforeAll that failed before assigning its list. */
+export async function stopAll(nodes: ClusterTestNode[] | undefined): Promise<void> {
+  if (nodes === undefined) return;
   await Promise.all(nodes.map(stop));
   for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
 }
@@ -108,13 +136,19 @@ export async function formCluster(nodes: ClusterTestNode[]): Promise<void> {
   await waitForOk(nodes);
 }
 
-/** Launches `n` fresh nodes and forms them into one cluster (formCluster); stop them with stopAll. */
+/** Launches `n` fresh nodes and forms them into one cluster (formCluster); stop them with stopAll. On failure it stops them itself. */
 export async function startFormedCluster(n: number): Promise<ClusterTestNode[]> {
   const nodes: ClusterTestNode[] = [];
-  for (let i = 0; i < n; i++) nodes.push(await newNode());
-  await Promise.all(nodes.map((node) => launch(node)));
-  await formCluster(nodes);
-  return nodes;
+  try {
+    for (let i = 0; i < n; i++) nodes.push(await newNode());
+    await Promise.all(nodes.map((node) => launch(node)));
+    await formCluster(nodes);
+    return nodes;
+  } catch (err) {
+    // The caller never gets the list to stop: stop what was started here.
+    await stopAll(nodes);
+    throw err;
+  }
 }
 
 /** The node id of the node on `port` (CLUSTER MYID). */

@@ -116,6 +116,11 @@ export async function startEmptyNode(kind: 'shardis' | 'redis'): Promise<{ port:
     return { port: s.port, stop: () => s.stop() };
   }
   const n = await newNode();
-  await launch(n);
+  try {
+    await launch(n);
+  } catch (err) {
+    await stopAll([n]);
+    throw err;
+  }
   return { port: n.port, stop: () => stopAll([n]) };
 }
