@@ -9,12 +9,14 @@ export interface Clock {
   /** Unix time in milliseconds. */
   now(): number;
   /**
-   * Milliseconds from an arbitrary origin, for intervals (a client's idle
-   * time). Read on every client read, so it must be cheap: Node's
-   * `performance.now()` is a fast API call, where `Date.now()` goes through
-   * a V8 runtime call that allocates a heap number (1.75% of a node's perf
-   * samples under redis-benchmark --cluster, against 0.7% for two
-   * `performance.now()` calls).
+   * Milliseconds from an arbitrary origin, for intervals (command durations,
+   * a client's idle time). Read twice per command, so it must be cheap:
+   * Node's `performance.now()` is a fast API call, where `Date.now()` goes
+   * through a V8 runtime call that allocates a heap number (1.75% of a
+   * node's perf samples under redis-benchmark --cluster, against 0.7% for
+   * two `performance.now()` calls). Even so a read costs about 50 ns on this
+   * host (kvm-clock through the vDSO), so per-read stamps use the server's
+   * cached reading instead (Server.cachedMonotonic).
    */
   monotonic(): number;
 }

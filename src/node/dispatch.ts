@@ -16,7 +16,6 @@
  * An error at steps 1-6 inside MULTI also marks the transaction failed, so
  * that EXEC answers EXECABORT, as Redis does.
  */
-import { performance } from 'node:perf_hooks';
 import { COMMAND_SPECS } from '../router/command-table.js';
 import type { CommandSpec } from '../router/command-spec.js';
 import { routeFlags } from '../router/route.js';
@@ -188,7 +187,9 @@ function reject(c: Client, cmd: ResolvedCommand | undefined, err: RespError): vo
  */
 export function call(c: Client, cmd: ResolvedCommand, args: string[]): Reply | typeof BLOCKED {
   const server = c.server;
-  const start = performance.now();
+  // Through the server's clock (tests inject one); its end reading refreshes the cached clock.
+  const clock = server.clock;
+  const start = clock.monotonic();
   let reply: Reply | typeof BLOCKED;
   try {
     reply = cmd.handler(c, args);
@@ -204,7 +205,9 @@ export function call(c: Client, cmd: ResolvedCommand, args: string[]): Reply | t
   }
   // Inside EXEC a blocking command answers its timeout reply instead of blocking.
   if (reply === BLOCKED && blockingDenied()) reply = takeDeniedReply();
-  const usec = Math.round((performance.now() - start) * 1000);
+  const end = clock.monotonic();
+  server.cachedMonotonic = end;
+  const usec = Math.round((end - start) * 1000);
   cmd.stats.calls++;
   cmd.stats.usec += usec;
   server.stats.commandsProcessed++;

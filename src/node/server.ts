@@ -93,6 +93,14 @@ export class Server {
   clientPause: ClientPause | undefined;
   /** Called once the server stopped after SHUTDOWN (main.ts exits the process). */
   onShutdown: (() => void) | undefined;
+  /**
+   * `clock.monotonic()` as of the last command's end or the last cron tick,
+   * whichever came later: Redis's cached clock. Clients stamp their reads
+   * with it (CLIENT LIST idle=, `timeout`) instead of reading the clock per
+   * read; it is at most one cron period (1/hz) behind, and under load
+   * microseconds.
+   */
+  cachedMonotonic: number;
 
   #nextClientId = 1;
   #listeners: NetServer[] = [];
@@ -105,6 +113,7 @@ export class Server {
     this.config = config;
     this.clock = opts.clock ?? SYSTEM_CLOCK;
     this.startTime = this.lastSave = this.clock.now();
+    this.cachedMonotonic = this.clock.monotonic();
     this.slowlog = new SlowLog(config, this.clock);
     this.#logSink = opts.logSink ?? defaultLogSink(config);
     const hooks = {
@@ -277,6 +286,7 @@ export class Server {
 
   /** One tick of periodic work. Public so tests can drive it with a manual clock. */
   cron(): void {
+    this.cachedMonotonic = this.clock.monotonic();
     // Per-key access tracking (LRU/LFU) follows maxmemory-policy, CONFIG SET included, within a tick.
     const policy = this.config.getString('maxmemory-policy');
     for (const db of this.dbs) db.setAccessPolicy(policy);
@@ -290,7 +300,7 @@ export class Server {
     }
     const timeout = this.config.getNumber('timeout');
     if (timeout > 0) {
-      const now = this.clock.monotonic();
+      const now = this.cachedMonotonic;
       for (const c of this.clients.values()) {
         if (c.blocked === undefined && !c.monitor && now - c.lastInteraction > timeout * 1000) c.close();
       }

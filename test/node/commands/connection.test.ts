@@ -34,6 +34,12 @@ afterEach(async () => {
   u.close();
 });
 
+/** Moves the injected clock and runs a cron tick, which is how time reaches the server's cached clock. */
+function tick(ms: number): void {
+  clock.advance(ms);
+  server.cron();
+}
+
 async function connect(): Promise<RawClient> {
   const c = await RawClient.connect(server.port);
   open.push(c);
@@ -179,10 +185,11 @@ describe('CLIENT', () => {
     const r = await connect();
     const other = await connect();
     const id = await r.text('CLIENT', 'ID');
-    clock.advance(5000);
+    // Reads are stamped with the server's cached clock, which a cron tick (or a command's end) refreshes.
+    tick(5000);
     // Redis stamps a client when it reads from it: its own CLIENT INFO shows idle=0 (checked against Redis 7.0).
     expect(await r.text('CLIENT', 'INFO')).toContain(' age=5 idle=0 ');
-    clock.advance(3000);
+    tick(3000);
     expect(await other.text('CLIENT', 'LIST', 'ID', id.slice(1, -2))).toContain(' age=8 idle=3 ');
   });
 
@@ -195,7 +202,7 @@ describe('CLIENT', () => {
     while (!(await active.text('INFO', 'clients')).includes('blocked_clients:1')) await new Promise((r) => setTimeout(r, 5));
     server.config.set('timeout', '2');
     try {
-      clock.advance(1500);
+      tick(1500);
       expect(await active.text('PING')).toBe('+PONG\r\n');
       clock.advance(1000);
       // idle: 2.5 s since its last read; active: 1 s; blocked: waiting in BLPOP.
