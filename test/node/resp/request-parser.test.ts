@@ -41,6 +41,22 @@ describe('RequestParser multibulk requests', () => {
     expect(parseAll([bytes(multibulk(args))])).toEqual([args]);
   });
 
+  it('RequestParser reads arguments of every length from 0 to 20 holding every byte value, short and long alike', () => {
+    // Arguments up to 12 bytes are built in JS, longer ones by latin1Slice: both must give the same latin1 strings.
+    const cmds: string[][] = [];
+    for (let len = 0; len <= 20; len++) {
+      for (let start = 0; start < 256; start += len || 1) {
+        let arg = '';
+        for (let i = 0; i < len; i++) arg += String.fromCharCode((start + i * 37) & 0xff);
+        cmds.push(['SET', arg, arg + '\xff']);
+      }
+    }
+    const parsed = parseAll([bytes(cmds.map(multibulk).join(''))]);
+    expect(parsed).toEqual(cmds);
+    // One char per byte, never a two-byte string.
+    for (const c of parsed as string[][]) expect(Buffer.from(c[1]!, 'latin1').length).toBe(c[1]!.length);
+  });
+
   it('RequestParser gives each command its own name when the last name is reused for equal bytes', () => {
     const cmds = [['GET', 'k'], ['GET', 'k'], ['SET', 'k', 'v'], ['GEt', 'k'], ['G\xffT'], ['GET'], ['x'.repeat(40)], ['x'.repeat(40)], ['']];
     const parser = new RequestParser(MAX_BULK);
