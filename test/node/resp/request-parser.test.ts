@@ -41,10 +41,10 @@ describe('RequestParser multibulk requests', () => {
     expect(parseAll([bytes(multibulk(args))])).toEqual([args]);
   });
 
-  it('RequestParser reads arguments of every length from 0 to 20 holding every byte value, short and long alike', () => {
-    // Arguments up to 12 bytes are built in JS, longer ones by latin1Slice: both must give the same latin1 strings.
+  it('RequestParser reads arguments of every length from 0 to 30 holding every byte value, short and long alike', () => {
+    // Arguments up to 24 bytes are built in JS, longer ones by latin1Slice: both must give the same latin1 strings.
     const cmds: string[][] = [];
-    for (let len = 0; len <= 20; len++) {
+    for (let len = 0; len <= 30; len++) {
       for (let start = 0; start < 256; start += len || 1) {
         let arg = '';
         for (let i = 0; i < len; i++) arg += String.fromCharCode((start + i * 37) & 0xff);
