@@ -27,6 +27,16 @@
  * owner only; DBSIZE adds up to the model's size; every key read on its
  * owner holds the model's value; the client saw no error.
  *
+ * One documented gap is modelled rather than checked: a `--method transfer`
+ * run killed between a batch's RESTORE and the source's DEL leaves that
+ * batch on both nodes (scripts/admin/migrate.ts, transferBatch). If a
+ * client then deletes such a key on the source before the slot is closed,
+ * clients are sent to the target's stale copy, which the resume or fix
+ * keeps. So a key deleted on a slot whose transfer was killed is "in
+ * doubt" until a client writes it again: its replies are not compared and
+ * the final checks leave it out. Nothing else is relaxed: a deletion on any
+ * other slot, or after the MIGRATE method, is checked as before.
+ *
  * Replaying: a failure prints fast-check's seed and path; MODEL_SEED=<seed>
  * reruns it, MODEL_SHRINK=1 shrinks it (minutes on a live cluster),
  * MODEL_RUNS sets the number of runs on Shardis (20) and MODEL_RUNS_REDIS
@@ -109,6 +119,14 @@ interface Model {
   data: Map<string, Value>;
   /** slot → the interrupted migration (node ids, how keys travel) that still has to be resumed or fixed. */
   pending: Map<number, { from: string; to: string; method: Method }>;
+  /** Slots whose `transfer` migration was killed and that are still open (see the module comment). */
+  killedTransfer: Set<number>;
+  /** Keys deleted on such a slot and not written since: the target's stale copy may be what clients see. */
+  doubt: Set<string>;
+}
+
+function newModel(): Model {
+  return { data: new Map(), pending: new Map(), killedTransfer: new Set(), doubt: new Set() };
 }
 
 interface Real {
@@ -188,13 +206,30 @@ async function execOp(c: ClusterClient, o: Op): Promise<unknown> {
   }
 }
 
-/** Runs `ops` one after the other, each checked against the model as it returns. */
+/** Runs `ops` one after the other, each checked against the model as it returns (keys in doubt: only that no error came). */
 async function runOps(m: Model, r: Real, ops: readonly Op[]): Promise<void> {
   for (const o of ops) {
     stats.ops++;
+    const doubted = o.op !== 'bulk' && m.doubt.has(o.key);
+    const had = o.op !== 'bulk' && m.data.has(o.key);
     const want = applyOp(m, o);
     const got = await execOp(r.client, o);
-    expect(got, opText(o)).toEqual(want);
+    if (!doubted) expect(got, opText(o)).toEqual(want);
+    trackDoubt(m, o, had);
+  }
+}
+
+/** Updates `m.doubt` after `o` ran (see the module comment): a deletion on a killed transfer's slot puts a key in doubt, a SET takes it out. */
+function trackDoubt(m: Model, o: Op, had: boolean): void {
+  if (o.op === 'bulk') {
+    for (let i = 0; i < o.n; i++) m.doubt.delete(`${TAGS[o.tag]}b${(o.from + i) % BULK_KEYS}`);
+    return;
+  }
+  if (o.op === 'set') m.doubt.delete(o.key);
+  const deleted = had && !m.data.has(o.key);
+  if (deleted && m.killedTransfer.has(keySlot(o.key))) {
+    m.doubt.add(o.key);
+    stats.doubted++;
   }
 }
 
@@ -250,7 +285,7 @@ function killAfter(n: number): () => void {
 }
 
 /** What the suite exercised, printed at the end and checked for coverage. */
-const stats = { runs: 0, migrations: 0, interrupted: 0, leftOpen: 0, keysMoved: 0, resumes: 0, fixActions: 0, ops: 0, replaced: 0 };
+const stats = { runs: 0, migrations: 0, interrupted: 0, leftOpen: 0, keysMoved: 0, resumes: 0, fixActions: 0, ops: 0, replaced: 0, doubted: 0 };
 
 type Method = 'transfer' | 'migrate';
 
@@ -350,8 +385,13 @@ class MigrateCmd implements fc.AsyncCommand<Model, Real> {
       migrateSlot(r.seed, slot, pair.from, pair.to, migrateOptions(this.batch, this.pipeline, pair.method), this.interrupt),
       runOps(m, r, this.during),
     ]);
-    if (finished) m.pending.delete(slot);
-    else m.pending.set(slot, pair);
+    if (finished) {
+      m.pending.delete(slot);
+      m.killedTransfer.delete(slot);
+    } else {
+      m.pending.set(slot, pair);
+      if (this.interrupt.kind === 'kill' && pair.method === 'transfer') m.killedTransfer.add(slot);
+    }
   }
   toString(): string {
     const i = this.interrupt;
@@ -373,6 +413,7 @@ class ResumeCmd implements fc.AsyncCommand<Model, Real> {
     expect(finished).toBe(true);
     stats.resumes++;
     m.pending.delete(slot);
+    m.killedTransfer.delete(slot);
   }
   toString(): string {
     return `resume pending #${this.pick}${this.during.length ? ` during [${this.during.map(opText).join('; ')}]` : ''}`;
@@ -387,6 +428,7 @@ class FixCmd implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     await Promise.all([fixAll(r.seed), runOps(m, r, this.during)]);
     m.pending.clear();
+    m.killedTransfer.clear();
   }
   toString(): string {
     return `fix${this.during.length ? ` during [${this.during.map(opText).join('; ')}]` : ''}`;
@@ -478,19 +520,25 @@ async function checkCluster(cluster: RunningCluster, m: Model): Promise<void> {
     // Keys only on their slot's owner; the keyspace is the model's.
     const bySlot = new Map<number, string[]>();
     for (const k of m.data.keys()) {
+      if (m.doubt.has(k)) continue;
       const s = keySlot(k);
       if (!bySlot.has(s)) bySlot.set(s, []);
       bySlot.get(s)!.push(k);
     }
     const sizes = await Promise.all(conns.map((c) => c.call('DBSIZE')));
-    expect(sizes.reduce((a: number, b) => a + Number(b), 0), 'keys in the cluster').toBe(m.data.size);
+    // Keys in doubt (see the module comment) may or may not be there.
+    let doubtedPresent = 0;
+    for (const k of m.doubt) if (Number(await conns[cluster.ports.indexOf(owners[keySlot(k)]!)]!.call('EXISTS', k)) === 1) doubtedPresent++;
+    const certain = [...m.data.keys()].filter((k) => !m.doubt.has(k)).length;
+    expect(sizes.reduce((a: number, b) => a + Number(b), 0) - doubtedPresent, 'keys in the cluster').toBe(certain);
     for (const s of TAG_SLOTS) {
       const want = (bySlot.get(s) ?? []).sort();
       for (const [i, c] of conns.entries()) {
         const count = Number(await c.call('CLUSTER', 'COUNTKEYSINSLOT', s));
         if (cluster.ports[i] === owners[s]) {
-          expect(count, `keys of slot ${s} on its owner ${owners[s]}`).toBe(want.length);
-          expect((text(await c.call('CLUSTER', 'GETKEYSINSLOT', s, 1000)) as string[]).sort(), `keys of slot ${s}`).toEqual(want);
+          const all = text(await c.call('CLUSTER', 'GETKEYSINSLOT', s, 1000)) as string[];
+          expect(count, `keys of slot ${s} on its owner ${owners[s]}`).toBe(all.length);
+          expect(all.filter((k) => !m.doubt.has(k)).sort(), `keys of slot ${s}`).toEqual(want);
         } else {
           expect(count, `keys of slot ${s} on node ${cluster.ports[i]}, which does not own it`).toBe(0);
         }
@@ -498,6 +546,7 @@ async function checkCluster(cluster: RunningCluster, m: Model): Promise<void> {
     }
     // Values, read on the owner itself.
     for (const [k, v] of m.data) {
+      if (m.doubt.has(k)) continue;
       const c = conns[cluster.ports.indexOf(owners[keySlot(k)]!)]!;
       if (typeof v === 'string') expect(text(await c.call('GET', k)), k).toBe(v);
       else expect(pairs(await c.call('HGETALL', k)), k).toEqual([...v].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
@@ -538,7 +587,7 @@ async function resetCluster(cluster: RunningCluster): Promise<void> {
 async function runCase(c: RunningCluster, fill: readonly Op[], cmds: Iterable<fc.AsyncCommand<Model, Real>>, close: 'resume' | 'fix'): Promise<void> {
   await resetCluster(c);
   stats.runs++;
-  const model: Model = { data: new Map(), pending: new Map() };
+  const model: Model = newModel();
   const real: Real = { client: new ClusterClient({ seeds: [...c.seeds], refreshInterval: 0, protocol: 2 }), seed: c.seeds[0]! };
   try {
     await runOps(model, real, fill);
@@ -547,10 +596,12 @@ async function runCase(c: RunningCluster, fill: readonly Op[], cmds: Iterable<fc
     if (close === 'fix') {
       await fixAll(real.seed);
       model.pending.clear();
+      model.killedTransfer.clear();
     }
     for (const [slot, { from, to, method }] of [...model.pending]) {
       expect(await migrateSlot(real.seed, slot, from, to, migrateOptions(100, 4, method), { kind: 'none' })).toBe(true);
       model.pending.delete(slot);
+      model.killedTransfer.delete(slot);
     }
     await checkCluster(c, model);
   } finally {
@@ -614,7 +665,7 @@ describe.runIf(redisAvailable()).each(kinds)('slot migration under traffic on $n
     it('HSET and SET on keys whose MIGRATE is in flight are neither lost nor left behind', async () => {
       const c = cluster;
       await resetCluster(c);
-      const model: Model = { data: new Map(), pending: new Map() };
+      const model: Model = newModel();
       const real: Real = { client: new ClusterClient({ seeds: [...c.seeds], refreshInterval: 0, protocol: 2 }), seed: c.seeds[0]! };
       const slot = TAG_SLOTS[0]!;
       const hashes = Array.from({ length: 20 }, (_, i) => `${TAGS[0]}race-h${i}`);
