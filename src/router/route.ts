@@ -163,15 +163,26 @@ function scanCommand(scan: Scan, ctx: RouteContext, spec: CommandSpec, args: rea
   }
 }
 
+/** Step 4: the refusal while the cluster is down, or undefined (it is up, or this read may go on). */
+function downDecision(ctx: RouteContext, isWrite: boolean): RouteDecision | undefined {
+  if (ctx.clusterOk) return undefined;
+  if (!ctx.allowReadsWhenDown) return DOWN_STATE;
+  return isWrite ? DOWN_READONLY : undefined;
+}
+
+/** Steps 8-9: a READONLY replica reads its master's slots; otherwise the owner serves and others answer MOVED. */
+function ownerDecision(ctx: RouteContext, slot: number, owner: string, isWrite: boolean): RouteDecision {
+  if (ctx.readonly && !isWrite && ctx.myMaster !== null && ctx.myMaster === owner) return LOCAL;
+  return owner === ctx.myId ? LOCAL : { kind: 'moved', slot, node: owner };
+}
+
 function decide(scan: Scan, ctx: RouteContext, flags: number): RouteDecision {
   const isWrite = (flags & ROUTE_WRITE) !== 0;
   if (scan.verdict !== undefined) return scan.verdict;
   if (scan.firstKey === undefined) return LOCAL;
   const st = scan.state!;
-  if (!ctx.clusterOk) {
-    if (!ctx.allowReadsWhenDown) return DOWN_STATE;
-    if (isWrite) return DOWN_READONLY;
-  }
+  const down = downDecision(ctx, isWrite);
+  if (down !== undefined) return down;
   if ((scan.migrating || scan.importing) && flags & ROUTE_MIGRATE) return LOCAL;
   if (scan.migrating && scan.missing > 0) {
     return scan.existing > 0 ? TRY_AGAIN : { kind: 'ask', slot: scan.slot, node: st.migratingTo! };
@@ -179,9 +190,7 @@ function decide(scan: Scan, ctx: RouteContext, flags: number): RouteDecision {
   if (scan.importing && (ctx.asking || flags & ROUTE_ASKING)) {
     return scan.multipleKeys && scan.missing > 0 ? TRY_AGAIN : LOCAL;
   }
-  if (ctx.readonly && !isWrite && ctx.myMaster !== null && ctx.myMaster === st.owner) return LOCAL;
-  if (st.owner !== ctx.myId) return { kind: 'moved', slot: scan.slot, node: st.owner! };
-  return LOCAL;
+  return ownerDecision(ctx, scan.slot, st.owner!, isWrite);
 }
 
 /**
@@ -215,7 +224,8 @@ export function routeCommand(ctx: RouteContext, spec: CommandSpec, args: readonl
   const range = spec.keys;
   if (range !== undefined && spec.getKeys === undefined && range.first < args.length) {
     const last = range.last < 0 ? args.length + range.last : range.last;
-    if (last === range.first || (last > range.first && range.first + range.step > last)) {
+    // Exactly one key position in range: route it without a scan.
+    if (last >= range.first && range.first + range.step > last) {
       const d = routeOneKey(ctx, args[range.first]!, flags);
       if (d !== undefined) return d;
     }
@@ -227,10 +237,11 @@ export function routeCommand(ctx: RouteContext, spec: CommandSpec, args: readonl
 
 /**
  * The usual case, one key on a slot that is not being moved, decided
- * without a scan object: the same checks as `decide` takes for it, in the
- * same order. Most commands a cluster serves are of this kind, and the scan
- * was the largest allocation of a GET (96 of its ~390 bytes, sampled). Returns
- * undefined for a migrating or importing slot, which the general path handles.
+ * without a scan object: `decide`'s steps for it, through the same
+ * functions (steps 5-7 only apply to a moving slot). Most commands a
+ * cluster serves are of this kind, and the scan was the largest allocation
+ * of a GET (96 of its ~390 bytes, sampled). Returns undefined for a
+ * migrating or importing slot, which the general path handles.
  */
 function routeOneKey(ctx: RouteContext, key: string, flags: number): RouteDecision | undefined {
   const slot = keySlot(key);
@@ -239,13 +250,7 @@ function routeOneKey(ctx: RouteContext, key: string, flags: number): RouteDecisi
   if (owner === null) return DOWN_UNBOUND;
   if ((owner === ctx.myId && st.migratingTo !== null) || st.importingFrom !== null) return undefined;
   const isWrite = (flags & ROUTE_WRITE) !== 0;
-  if (!ctx.clusterOk) {
-    if (!ctx.allowReadsWhenDown) return DOWN_STATE;
-    if (isWrite) return DOWN_READONLY;
-  }
-  if (ctx.readonly && !isWrite && ctx.myMaster !== null && ctx.myMaster === owner) return LOCAL;
-  if (owner !== ctx.myId) return { kind: 'moved', slot, node: owner };
-  return LOCAL;
+  return downDecision(ctx, isWrite) ?? ownerDecision(ctx, slot, owner, isWrite);
 }
 
 /**

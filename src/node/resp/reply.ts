@@ -106,20 +106,21 @@ export const NULL_ARRAY = NullArrayReply.INSTANCE;
  */
 export const LARGE_AGGREGATE = 2048;
 
-/** `$<len>\r\n` for bulk lengths below 1024, made once: most elements of a big reply are short. */
+/** `$<len>\r\n` for bulk lengths below 1024, made once: most bulk replies and elements are short. */
 const BULK_HEADERS: string[] = [];
 for (let i = 0; i < 1024; i++) BULK_HEADERS.push('$' + i + '\r\n');
+
+/** `$<n>\r\n`, from the table when short: no string built per bulk reply. */
+function bulkHeader(n: number): string {
+  return n < 1024 ? BULK_HEADERS[n]! : '$' + n + '\r\n';
+}
 
 /**
  * Encodes `reply` for protocol `proto` and returns the bytes as a latin1 string.
  * Recursion depth is the nesting of the reply, which handlers keep small.
  */
 export function encodeReply(reply: Reply, proto: Protocol): string {
-  if (typeof reply === 'string') {
-    // The header from the table spares building `$<n>\r\n` (two strings) per bulk reply.
-    const n = reply.length;
-    return (n < 1024 ? BULK_HEADERS[n]! : '$' + n + '\r\n') + reply + '\r\n';
-  }
+  if (typeof reply === 'string') return bulkHeader(reply.length) + reply + '\r\n';
   if (typeof reply === 'number' || typeof reply === 'bigint') return ':' + reply + '\r\n';
   if (reply === null) return proto === 3 ? '_\r\n' : '$-1\r\n';
   if (Array.isArray(reply)) {
@@ -201,8 +202,7 @@ function encodeLarge(reply: Reply, proto: Protocol): string {
 /** Appends the encoding of `reply` to `out`: the same bytes as encodeReply. */
 function encodeInto(out: Pieces, reply: Reply, proto: Protocol): void {
   if (typeof reply === 'string') {
-    const n = reply.length;
-    out.push(n < 1024 ? BULK_HEADERS[n]! : '$' + n + '\r\n');
+    out.push(bulkHeader(reply.length));
     out.push(reply);
     out.push('\r\n');
     return;

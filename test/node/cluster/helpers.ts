@@ -168,8 +168,9 @@ export async function waitForOk(nodes: ClusterTestNode[]): Promise<void> {
     for (const n of nodes) {
       const info = await cmd(n.port, 'CLUSTER', 'INFO');
       if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${nodes.length}`)) return false;
-      const lines = (await cmd(n.port, 'CLUSTER', 'NODES')).split('\n').filter((l) => /^[0-9a-f]{40} /.test(l.replace(/^\$\d+\r\n/, '')));
-      if (lines.length !== nodes.length || !lines.every((l) => / connected( |$)/.test(l))) return false;
+      const lines = (await cmd(n.port, 'CLUSTER', 'NODES')).replace(/^\$\d+\r\n/, '').split('\n').filter((l) => /^[0-9a-f]{40} /.test(l));
+      // Field 8 of a CLUSTER NODES line is the link state.
+      if (lines.length !== nodes.length || !lines.every((l) => l.split(' ')[7] === 'connected')) return false;
     }
     return true;
   });

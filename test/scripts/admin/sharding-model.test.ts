@@ -117,16 +117,18 @@ type Value = string | Map<string, string>;
 
 interface Model {
   data: Map<string, Value>;
-  /** slot → the interrupted migration (node ids, how keys travel) that still has to be resumed or fixed. */
-  pending: Map<number, { from: string; to: string; method: Method }>;
-  /** Slots whose `transfer` migration was killed and that are still open (see the module comment). */
-  killedTransfer: Set<number>;
-  /** Keys deleted on such a slot and not written since: the target's stale copy may be what clients see. */
+  /**
+   * slot → the interrupted migration (node ids, how keys travel) that still
+   * has to be resumed or fixed; `killedTransfer` once a `transfer` run of it
+   * was killed (see the module comment).
+   */
+  pending: Map<number, { from: string; to: string; method: Method; killedTransfer?: boolean }>;
+  /** Keys deleted on a slot whose transfer was killed, and not written since: the target's stale copy may be what clients see. */
   doubt: Set<string>;
 }
 
 function newModel(): Model {
-  return { data: new Map(), pending: new Map(), killedTransfer: new Set(), doubt: new Set() };
+  return { data: new Map(), pending: new Map(), doubt: new Set() };
 }
 
 interface Real {
@@ -227,7 +229,7 @@ function trackDoubt(m: Model, o: Op, had: boolean): void {
   }
   if (o.op === 'set') m.doubt.delete(o.key);
   const deleted = had && !m.data.has(o.key);
-  if (deleted && m.killedTransfer.has(keySlot(o.key))) {
+  if (deleted && m.pending.get(keySlot(o.key))?.killedTransfer) {
     m.doubt.add(o.key);
     stats.doubted++;
   }
@@ -385,13 +387,8 @@ class MigrateCmd implements fc.AsyncCommand<Model, Real> {
       migrateSlot(r.seed, slot, pair.from, pair.to, migrateOptions(this.batch, this.pipeline, pair.method), this.interrupt),
       runOps(m, r, this.during),
     ]);
-    if (finished) {
-      m.pending.delete(slot);
-      m.killedTransfer.delete(slot);
-    } else {
-      m.pending.set(slot, pair);
-      if (this.interrupt.kind === 'kill' && pair.method === 'transfer') m.killedTransfer.add(slot);
-    }
+    if (finished) m.pending.delete(slot);
+    else m.pending.set(slot, { ...pair, killedTransfer: pair.killedTransfer || (this.interrupt.kind === 'kill' && pair.method === 'transfer') });
   }
   toString(): string {
     const i = this.interrupt;
@@ -413,7 +410,6 @@ class ResumeCmd implements fc.AsyncCommand<Model, Real> {
     expect(finished).toBe(true);
     stats.resumes++;
     m.pending.delete(slot);
-    m.killedTransfer.delete(slot);
   }
   toString(): string {
     return `resume pending #${this.pick}${this.during.length ? ` during [${this.during.map(opText).join('; ')}]` : ''}`;
@@ -428,7 +424,6 @@ class FixCmd implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     await Promise.all([fixAll(r.seed), runOps(m, r, this.during)]);
     m.pending.clear();
-    m.killedTransfer.clear();
   }
   toString(): string {
     return `fix${this.during.length ? ` during [${this.during.map(opText).join('; ')}]` : ''}`;
@@ -596,12 +591,10 @@ async function runCase(c: RunningCluster, fill: readonly Op[], cmds: Iterable<fc
     if (close === 'fix') {
       await fixAll(real.seed);
       model.pending.clear();
-      model.killedTransfer.clear();
     }
     for (const [slot, { from, to, method }] of [...model.pending]) {
       expect(await migrateSlot(real.seed, slot, from, to, migrateOptions(100, 4, method), { kind: 'none' })).toBe(true);
       model.pending.delete(slot);
-      model.killedTransfer.delete(slot);
     }
     await checkCluster(c, model);
   } finally {
