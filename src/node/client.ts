@@ -15,6 +15,7 @@ import type { Connection } from './connection-io.js';
 import type { Database } from './keyspace.js';
 import { encodeReply, type Protocol, type Reply } from './resp/reply.js';
 import { RequestParser } from './resp/request-parser.js';
+import type { Subscriptions } from './commands/pubsub.js';
 import type { Server } from './server.js';
 import { processCommand, type ResolvedCommand } from './dispatch.js';
 
@@ -66,6 +67,8 @@ export class Client {
    * timeout reply or, for CLIENT UNBLOCK ERROR, an UNBLOCKED error.
    */
   blocked: { reason: string; cancel: () => void; wake: (how: 'timeout' | 'error') => void } | undefined;
+  /** Pub/sub channels and patterns, once the client subscribed to any (./commands/pubsub.ts). */
+  subscriptions: Subscriptions | undefined;
   /** One-shot ASKING flag (cluster). */
   asking = false;
   /** READONLY mode on a replica (cluster). */

@@ -54,13 +54,13 @@ interface Registry {
   patterns: Map<string, Set<Client>>;
 }
 
-interface Subscriptions {
+/** What one client is subscribed to (kept on the client: the dispatcher asks on every command). */
+export interface Subscriptions {
   channels: Set<string>;
   patterns: Set<string>;
 }
 
 const REGISTRIES = new WeakMap<Server, Registry>();
-const SUBSCRIPTIONS = new WeakMap<Client, Subscriptions>();
 
 function registryOf(server: Server): Registry {
   let r = REGISTRIES.get(server);
@@ -69,24 +69,22 @@ function registryOf(server: Server): Registry {
 }
 
 function subscriptionsOf(c: Client): Subscriptions {
-  let s = SUBSCRIPTIONS.get(c);
-  if (s === undefined) SUBSCRIPTIONS.set(c, (s = { channels: new Set(), patterns: new Set() }));
-  return s;
+  return (c.subscriptions ??= { channels: new Set(), patterns: new Set() });
 }
 
 /** Number of channels `c` is subscribed to (CLIENT LIST sub=). */
 export function channelCount(c: Client): number {
-  return SUBSCRIPTIONS.get(c)?.channels.size ?? 0;
+  return c.subscriptions?.channels.size ?? 0;
 }
 
 /** Number of patterns `c` is subscribed to (CLIENT LIST psub=). */
 export function patternCount(c: Client): number {
-  return SUBSCRIPTIONS.get(c)?.patterns.size ?? 0;
+  return c.subscriptions?.patterns.size ?? 0;
 }
 
 /** True if `c` holds any subscription (Redis's CLIENT_PUBSUB flag). */
 export function isSubscribed(c: Client): boolean {
-  const s = SUBSCRIPTIONS.get(c);
+  const s = c.subscriptions;
   return s !== undefined && s.channels.size + s.patterns.size > 0;
 }
 
@@ -142,7 +140,7 @@ function unsubscribePattern(c: Client, pattern: string): void {
 
 /** Drops every subscription of `c` silently (RESET). */
 export function unsubscribeAll(c: Client): void {
-  const s = SUBSCRIPTIONS.get(c);
+  const s = c.subscriptions;
   if (s === undefined) return;
   for (const ch of [...s.channels]) unsubscribeChannel(c, ch);
   for (const p of [...s.patterns]) unsubscribePattern(c, p);

@@ -108,6 +108,8 @@ export class RequestParser {
       this.#buf = this.#pos < chunk.length ? Buffer.from(chunk.subarray(this.#pos)) : EMPTY;
       this.#pos = 0;
     }
+    // Nothing pending holds bytes of `chunk` (the usual case: one complete request per read).
+    if (this.#pendingBytes === 0) return;
     const i = this.#pending.lastIndexOf(chunk);
     if (i !== -1) this.#pending[i] = Buffer.from(chunk);
   }
