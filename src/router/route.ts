@@ -62,6 +62,12 @@ export interface RouteContext {
   /** The client sent READONLY. */
   readonly readonly: boolean;
   slotState(slot: number): SlotState;
+  /**
+   * A shortcut for the common case: true only if this node serves `slot`
+   * and the slot is neither migrating nor importing (false is always a
+   * correct answer; the router then reads `slotState`).
+   */
+  servedHere(slot: number): boolean;
   /** Whether `key` exists in this node's keyspace (no side effects). */
   keyExists(key: string): boolean;
 }
@@ -245,6 +251,8 @@ export function routeCommand(ctx: RouteContext, spec: CommandSpec, args: readonl
  */
 function routeOneKey(ctx: RouteContext, key: string, flags: number): RouteDecision | undefined {
   const slot = keySlot(key);
+  // Served here and not moving: with the cluster up, nothing else can apply.
+  if (ctx.clusterOk && ctx.servedHere(slot)) return LOCAL;
   const st = ctx.slotState(slot);
   const owner = st.owner;
   if (owner === null) return DOWN_UNBOUND;

@@ -94,6 +94,12 @@ export class SlotMap<T> {
   readonly #counts = new Map<T, number>();
   #assigned = 0;
   #version = 0;
+  readonly #onChange: (() => void) | undefined;
+
+  /** `onChange` runs after every change to an entry (what bumps `version`). */
+  constructor(onChange?: () => void) {
+    this.#onChange = onChange;
+  }
 
   /** Owner of `slot`, or null if unassigned. */
   get(slot: number): T | null {
@@ -116,6 +122,7 @@ export class SlotMap<T> {
       this.#counts.set(owner, (this.#counts.get(owner) ?? 0) + 1);
       this.#assigned++;
     }
+    this.#onChange?.();
   }
 
   /** Assigns every slot of `range` to `owner`. */

@@ -37,6 +37,8 @@ interface World {
   allowReadsWhenDown: boolean;
   asking: boolean;
   readonly: boolean;
+  /** The context answers `servedHere` (else it always says false, and the router reads every slot state). */
+  shortcut: boolean;
 }
 
 const nodeOrNull = fc.option(fc.constantFrom(...NODES), { nil: null });
@@ -51,6 +53,7 @@ const worldArb: fc.Arbitrary<World> = fc.record({
   allowReadsWhenDown: fc.boolean(),
   asking: fc.boolean(),
   readonly: fc.boolean(),
+  shortcut: fc.boolean(),
 });
 
 function ctxOf(w: World): RouteContext {
@@ -62,6 +65,10 @@ function ctxOf(w: World): RouteContext {
     asking: w.asking,
     readonly: w.readonly,
     slotState: (s) => w.states.get(s) ?? { owner: null, migratingTo: null, importingFrom: null },
+    servedHere: (s) => {
+      const st = w.states.get(s);
+      return w.shortcut && st !== undefined && st.owner === ME && st.migratingTo === null && st.importingFrom === null;
+    },
     keyExists: (k) => w.existing.has(k),
   };
 }
@@ -127,6 +134,7 @@ describe('routeCommand', () => {
       allowReadsWhenDown: false,
       asking: false,
       readonly: false,
+      shortcut: true,
     };
     expect(routeCommand(ctxOf(w), spec('mget'), ['MGET', '{t1}a', '{t2}a'])).toEqual({ kind: 'cross-slot' });
     expect(routeCommand(ctxOf(w), spec('get'), ['GET', '{t1}a'])).toEqual({ kind: 'moved', slot: keySlot('t1'), node: NODES[1] });
@@ -144,7 +152,7 @@ describe('routeCommand', () => {
   });
 
   it('routeCommand serves keyless commands locally even when the cluster is down', () => {
-    const w: World = { states: new Map(), existing: new Set(), myMaster: null, clusterOk: false, allowReadsWhenDown: false, asking: false, readonly: false };
+    const w: World = { states: new Map(), existing: new Set(), myMaster: null, clusterOk: false, allowReadsWhenDown: false, asking: false, readonly: false, shortcut: true };
     expect(routeCommand(ctxOf(w), spec('ping'), ['PING'])).toEqual({ kind: 'local' });
   });
 });

@@ -35,9 +35,9 @@ export function nodeLine(state: ClusterState, n: ClusterNode, linked: LinkProbe,
   if (slots !== '') line += ' ' + slots;
   if (n.isMyself) {
     for (let s = 0; s < SLOT_COUNT; s++) {
-      const to = state.migratingTo[s];
+      const to = state.migratingTo.get(s);
       if (to) line += ` [${s}->-${to.id}]`;
-      const from = state.importingFrom[s];
+      const from = state.importingFrom.get(s);
       if (from) line += ` [${s}-<-${from.id}]`;
     }
   }

@@ -314,10 +314,11 @@ export class Cluster {
       slotState: (slot: number): SlotState => {
         const st = this.#slotState;
         st.owner = this.state.slots.get(slot)?.id ?? null;
-        st.migratingTo = this.state.migratingTo[slot]?.id ?? null;
-        st.importingFrom = this.state.importingFrom[slot]?.id ?? null;
+        st.migratingTo = this.state.migratingTo.get(slot)?.id ?? null;
+        st.importingFrom = this.state.importingFrom.get(slot)?.id ?? null;
         return st;
       },
+      servedHere: (slot: number): boolean => this.state.servedHere(slot),
       keyExists: (key: string): boolean => this.server.dbs[0]!.has(key),
     };
     return ctx;
@@ -423,8 +424,8 @@ export class Cluster {
     const me = this.myself;
     for (let s = 0; s < SLOT_COUNT; s++) {
       this.state.slots.set(s, null);
-      this.state.migratingTo[s] = null;
-      this.state.importingFrom[s] = null;
+      this.state.migratingTo.set(s, null);
+      this.state.importingFrom.set(s, null);
     }
     for (const n of [...this.state.nodes.values()]) if (n !== me) this.#dropNode(n);
     me.flags = NODE_FLAGS.myself | NODE_FLAGS.master;
@@ -444,8 +445,8 @@ export class Cluster {
     me.flags = (me.flags & ~NODE_FLAGS.master) | NODE_FLAGS.slave;
     me.master = master;
     for (let s = 0; s < SLOT_COUNT; s++) {
-      this.state.migratingTo[s] = null;
-      this.state.importingFrom[s] = null;
+      this.state.migratingTo.set(s, null);
+      this.state.importingFrom.set(s, null);
     }
   }
 
@@ -740,12 +741,12 @@ export class Cluster {
       if (!bitmapHas(bits, s)) continue;
       const cur = this.state.slots.get(s);
       if (cur === sender) continue;
-      if (this.state.importingFrom[s] !== null) continue;
+      if (this.state.importingFrom.get(s) !== null) continue;
       if (cur === null || cur.configEpoch < senderEpoch) {
         if (cur === me) {
           lostToSender = true;
           if (this.server.dbs[0]!.countInSlot(s) > 0) dirty.push(s);
-          this.state.migratingTo[s] = null;
+          this.state.migratingTo.set(s, null);
         }
         this.state.slots.set(s, sender);
         changed = true;

@@ -115,8 +115,8 @@ export function parseNodesConf(text: string, now: number, name = 'nodes.conf'): 
         const slot = Number(open[1]);
         const other = state.nodes.get(open[3]!);
         if (!other || slot >= SLOT_COUNT) continue;
-        if (open[2] === '>') state.migratingTo[slot] = other;
-        else state.importingFrom[slot] = other;
+        if (open[2] === '>') state.migratingTo.set(slot, other);
+        else state.importingFrom.set(slot, other);
         continue;
       }
       const r = /^(\d+)(?:-(\d+))?$/.exec(tok);

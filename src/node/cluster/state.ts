@@ -117,11 +117,18 @@ export class ClusterNode {
 
 /** The whole view. */
 export class ClusterState {
-  myself: ClusterNode;
+  readonly myself: ClusterNode;
   readonly nodes = new Map<string, ClusterNode>();
-  readonly slots = new SlotMap<ClusterNode>();
-  readonly migratingTo: (ClusterNode | null)[] = new Array<ClusterNode | null>(SLOT_COUNT).fill(null);
-  readonly importingFrom: (ClusterNode | null)[] = new Array<ClusterNode | null>(SLOT_COUNT).fill(null);
+  /** Who serves each slot. */
+  readonly slots: SlotMap<ClusterNode>;
+  /** On a slot's owner: the node the slot is migrating to (CLUSTER SETSLOT MIGRATING). */
+  readonly migratingTo: SlotMap<ClusterNode>;
+  /** On the target: the node a slot is importing from (CLUSTER SETSLOT IMPORTING). */
+  readonly importingFrom: SlotMap<ClusterNode>;
+  /** Bumped by every change to `slots`, `migratingTo` or `importingFrom` (see `servedHere`). */
+  #routeVersion = 1;
+  /** Per slot: the `#routeVersion` at which `servedHere` last found the slot served here. */
+  readonly #servedAt = new Float64Array(SLOT_COUNT);
   currentEpoch = 0;
   lastVoteEpoch = 0;
   /** Forgotten node ids → unix ms until which gossip about them is ignored. */
@@ -130,6 +137,30 @@ export class ClusterState {
   constructor(myself: ClusterNode) {
     this.myself = myself;
     this.nodes.set(myself.id, myself);
+    const changed = (): void => {
+      this.#routeVersion++;
+    };
+    this.slots = new SlotMap(changed);
+    this.migratingTo = new SlotMap(changed);
+    this.importingFrom = new SlotMap(changed);
+  }
+
+  /**
+   * True if myself serves `slot` and the slot is neither migrating nor
+   * importing: the router's common case, in which a command is simply run
+   * here. Asked for every keyed command, so the answer is memoised per slot
+   * with the version of the three slot tables at which it was found; any
+   * change to any slot's owner or marks bumps the version and so voids
+   * every memo at once. (`myself` is fixed for the state's lifetime.) A
+   * memo hit reads this object and one entry of `#servedAt`, where the
+   * full test reads the three tables and the owner.
+   */
+  servedHere(slot: number): boolean {
+    const v = this.#routeVersion;
+    if (this.#servedAt[slot] === v) return true;
+    if (this.slots.get(slot) !== this.myself || this.migratingTo.get(slot) !== null || this.importingFrom.get(slot) !== null) return false;
+    this.#servedAt[slot] = v;
+    return true;
   }
 
   addNode(n: ClusterNode): void {
@@ -141,8 +172,8 @@ export class ClusterState {
     this.nodes.delete(n.id);
     for (let s = 0; s < SLOT_COUNT; s++) {
       if (this.slots.get(s) === n) this.slots.set(s, null);
-      if (this.migratingTo[s] === n) this.migratingTo[s] = null;
-      if (this.importingFrom[s] === n) this.importingFrom[s] = null;
+      if (this.migratingTo.get(s) === n) this.migratingTo.set(s, null);
+      if (this.importingFrom.get(s) === n) this.importingFrom.set(s, null);
     }
     for (const other of this.nodes.values()) if (other.master === n) other.master = null;
   }

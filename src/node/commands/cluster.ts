@@ -126,11 +126,11 @@ function changeSlots(c: Client, slots: number[], add: boolean): Reply {
   for (const s of slots) {
     if (add) {
       st.slots.set(s, cl.myself);
-      st.importingFrom[s] = null;
+      st.importingFrom.set(s, null);
     } else {
       st.slots.set(s, null);
-      st.importingFrom[s] = null;
-      st.migratingTo[s] = null;
+      st.importingFrom.set(s, null);
+      st.migratingTo.set(s, null);
     }
   }
   cl.configChanged();
@@ -237,8 +237,8 @@ export function clusterFlushslotsCommand(c: Client): Reply {
   if (c.server.dbs[0]!.size !== 0) throw new RespError('ERR DB must be empty to perform CLUSTER FLUSHSLOTS.');
   for (let s = 0; s < SLOT_COUNT; s++) {
     if (cl.state.slots.get(s) === cl.myself) cl.state.slots.set(s, null);
-    cl.state.importingFrom[s] = null;
-    cl.state.migratingTo[s] = null;
+    cl.state.importingFrom.set(s, null);
+    cl.state.migratingTo.set(s, null);
   }
   cl.configChanged();
   return OK;
@@ -263,16 +263,16 @@ export function clusterSetslotCommand(c: Client, args: string[]): Reply {
     const n = nodeById(cl, args[4]!);
     if (!n) throw new RespError(`ERR I don't know about node ${args[4]}`);
     if (n.isReplica) throw new RespError('ERR Target node is not a master');
-    st.migratingTo[slot] = n;
+    st.migratingTo.set(slot, n);
   } else if (action === 'importing' && args.length === 5) {
     if (st.slots.get(slot) === me) throw new RespError(`ERR I'm already the owner of hash slot ${slot}`);
     const n = nodeById(cl, args[4]!);
     if (!n) throw new RespError(`ERR I don't know about node ${args[4]}`);
     if (n.isReplica) throw new RespError('ERR Target node is not a master');
-    st.importingFrom[slot] = n;
+    st.importingFrom.set(slot, n);
   } else if (action === 'stable' && args.length === 4) {
-    st.importingFrom[slot] = null;
-    st.migratingTo[slot] = null;
+    st.importingFrom.set(slot, null);
+    st.migratingTo.set(slot, null);
   } else if (action === 'node' && args.length === 5) {
     const n = nodeById(cl, args[4]!);
     if (!n) throw unknownNode(args[4]!);
@@ -280,15 +280,15 @@ export function clusterSetslotCommand(c: Client, args: string[]): Reply {
     if (st.slots.get(slot) === me && n !== me && db.countInSlot(slot) !== 0) {
       throw new RespError(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
     }
-    if (db.countInSlot(slot) === 0 && st.migratingTo[slot] !== null) st.migratingTo[slot] = null;
+    if (db.countInSlot(slot) === 0 && st.migratingTo.get(slot) !== null) st.migratingTo.set(slot, null);
     const wasMine = st.slots.get(slot) === me;
     st.slots.set(slot, n);
     if (wasMine && n !== me && st.slots.slotsOf(me).length === 0 && c.server.config.getBool('cluster-allow-replica-migration')) {
       cl.setMaster(n);
     }
-    if (n === me && st.importingFrom[slot] !== null) {
+    if (n === me && st.importingFrom.get(slot) !== null) {
       cl.bumpEpochWithoutConsensus();
-      st.importingFrom[slot] = null;
+      st.importingFrom.set(slot, null);
     }
   } else {
     throw new RespError('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP');

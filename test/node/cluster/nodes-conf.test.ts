@@ -18,8 +18,8 @@ describe('nodes.conf', () => {
     for (let s = 0; s <= 5460; s++) st.slots.set(s, me);
     st.slots.set(12182, me);
     for (let s = 5461; s <= 10922; s++) st.slots.set(s, b);
-    st.migratingTo[100] = b;
-    st.importingFrom[6000] = b;
+    st.migratingTo.set(100, b);
+    st.importingFrom.set(6000, b);
     const text = formatNodesConf(st, 1_700_000_000_000);
     expect(text).toContain(`${'a'.repeat(40)} 127.0.0.1:7000@17000 myself,master - 0 1700000000000 7 connected 0-5460 12182 [100->-${'b'.repeat(40)}] [6000-<-${'b'.repeat(40)}]\n`);
     expect(text).toContain(`${'c'.repeat(40)} 127.0.0.1:7002@17002 slave ${'b'.repeat(40)} 0 0 3 disconnected\n`);
@@ -31,8 +31,8 @@ describe('nodes.conf', () => {
     expect(back.lastVoteEpoch).toBe(2);
     expect(back.slots.slotsOf(back.myself).length).toBe(5462);
     expect(back.slots.get(6000)!.id).toBe(b.id);
-    expect(back.migratingTo[100]!.id).toBe(b.id);
-    expect(back.importingFrom[6000]!.id).toBe(b.id);
+    expect(back.migratingTo.get(100)!.id).toBe(b.id);
+    expect(back.importingFrom.get(6000)!.id).toBe(b.id);
     expect(back.nodes.get(r.id)!.master!.id).toBe(b.id);
     expect(formatNodesConf(back, 1_700_000_000_000)).toBe(text);
   });
