@@ -3,7 +3,7 @@
  * pending output.
  *
  * Request path: bytes arrive through the connection (./connection-io.ts) →
- * `onData` feeds the parser and pulls commands one at a time into
+ * `data` feeds the parser and pulls commands one at a time into
  * `processCommand` (./dispatch.ts), which appends each reply to `#out`; when
  * the chunk is used up, `flush` writes everything produced for it in one
  * socket write. A blocked client (BLPOP, CLIENT PAUSE) stops pulling
@@ -11,7 +11,7 @@
  */
 import type { Socket } from 'node:net';
 import type { LiveValue } from './config.js';
-import type { Connection } from './connection-io.js';
+import type { Connection, ConnectionEvents } from './connection-io.js';
 import type { Database } from './keyspace.js';
 import { encodeReply, type Protocol, type Reply } from './resp/reply.js';
 import { RequestParser } from './resp/request-parser.js';
@@ -27,7 +27,8 @@ export interface QueuedCommand {
   readonly args: string[];
 }
 
-export class Client {
+/** A client receives its connection's events itself (`data`, `drain`, `close`): see Server's accept. */
+export class Client implements ConnectionEvents {
   readonly id: number;
   readonly server: Server;
   readonly conn: Connection;
@@ -43,8 +44,14 @@ export class Client {
   libName = '';
   libVer = '';
   #authenticated: boolean;
-  /** The server's cached monotonic time at the last read from the client (as Redis), for CLIENT LIST idle= and `timeout`. */
-  lastInteraction: number;
+  /**
+   * The server's cached monotonic time at the last read from the client (as
+   * Redis), for CLIENT LIST idle= and `timeout`. Declared with a number, not
+   * left undefined until the constructor: a field that starts undefined is
+   * stored tagged, so each read's stamp would allocate a heap number and
+   * take the write barrier's slow path (see Server.cachedMonotonic).
+   */
+  lastInteraction = 0;
   lastCommand = 'NULL';
   /** The last command name this client sent and its table entry (dispatch.ts's lookup cache). */
   lastName = '';
@@ -84,7 +91,7 @@ export class Client {
   /** `client-query-buffer-limit`, checked on every read. */
   readonly #queryBufferLimit: LiveValue<number>;
 
-  /** `conn` is opened by the server with this client's `onData`, `onDrain` and `close` as its events. */
+  /** `conn` was opened by the server with this client as its events' receiver (`data`, `drain`, `close`). */
   constructor(server: Server, id: number, conn: Connection, db: Database, authenticated: boolean) {
     this.server = server;
     this.id = id;
@@ -133,7 +140,7 @@ export class Client {
    * per read of this host's clock that was about a tenth of a GET's
    * in-process cost.
    */
-  onData(chunk: Buffer, transient: boolean): void {
+  data(chunk: Buffer, transient: boolean): void {
     if (this.closed) return;
     const server = this.server;
     server.stats.netInputBytes += chunk.length;
@@ -150,7 +157,7 @@ export class Client {
   }
 
   /** Everything written reached the kernel: read again if output backpressure had paused us. */
-  onDrain(): void {
+  drain(): void {
     if (!this.closed && this.conn.readingPaused) this.conn.pauseReading(false);
   }
 
@@ -188,14 +195,17 @@ export class Client {
   /** Hands pending output to the socket in one write; closes if asked to after replying. */
   flush(): void {
     if (this.closed) return;
+    // Read before the write: after its syscall our objects are likely out of
+    // the cache, so the usual path touches none of them (connection-io.ts).
+    const closeAfter = this.closeAfterReply;
     if (this.#out.length !== 0) {
       const out = this.#out;
       this.#out = '';
       this.server.stats.netOutputBytes += out.length;
-      this.conn.write(out);
-      if (this.conn.queuedBytes > OUTPUT_HIGH_WATER) this.conn.pauseReading(true);
+      const conn = this.conn;
+      if (conn.write(out) && conn.queuedBytes > OUTPUT_HIGH_WATER) conn.pauseReading(true);
     }
-    if (this.closeAfterReply) {
+    if (closeAfter) {
       this.closed = true;
       this.conn.end();
       this.server.removeClient(this);

@@ -66,8 +66,14 @@ export interface Connection {
   /** Which path this connection uses (see the module header). */
   readonly kind: 'fast' | 'stream';
   readonly socket: Socket;
-  /** Sends `data` (latin1: one char per byte) after everything sent before. */
-  write(data: string): void;
+  /** Who receives this connection's events (what `openConnection` was given, or made with its factory). */
+  readonly events: ConnectionEvents;
+  /**
+   * Sends `data` (latin1: one char per byte) after everything sent before.
+   * Returns true if some of it is still queued (the kernel did not take it
+   * all), the only case in which `queuedBytes` can be non-zero.
+   */
+  write(data: string): boolean;
   /** Bytes accepted by `write` that the kernel has not taken yet. */
   readonly queuedBytes: number;
   /** Stops (true) or restarts (false) reading, for output backpressure. */
@@ -111,13 +117,9 @@ interface TcpHandle {
 
 const CONNECTION = Symbol('shardis.connection');
 
-let binding: StreamWrapBinding | null | undefined;
-
 /** The stream_wrap binding if this runtime has the pieces the fast path uses, else null. */
-function streamWrap(): StreamWrapBinding | null {
-  if (binding !== undefined) return binding;
-  binding = null;
-  if (process.env['SHARDIS_STREAM_IO'] === '1') return binding;
+function loadStreamWrap(): StreamWrapBinding | null {
+  if (process.env['SHARDIS_STREAM_IO'] === '1') return null;
   try {
     const b = (process as unknown as { binding?: (name: string) => Partial<StreamWrapBinding> }).binding?.('stream_wrap');
     if (
@@ -127,11 +129,34 @@ function streamWrap(): StreamWrapBinding | null {
       typeof b.kLastWriteWasAsync === 'number' &&
       typeof b.kReadBytesOrError === 'number'
     ) {
-      binding = b as StreamWrapBinding;
+      return b as StreamWrapBinding;
     }
   } catch {
     // No process.binding (or it refuses stream_wrap): the stream path is used.
   }
+  return null;
+}
+
+/** Resolved once, when this module loads. */
+const binding = loadStreamWrap();
+
+/*
+ * `binding.streamBaseState` and the two slots of it the hot path reads after
+ * every read and every write, as module constants, which optimized code
+ * embeds. Reached through the binding object they were a chain of dependent
+ * loads (the object, its property array, the array) that missed the cache
+ * after nearly every syscall: under `redis-benchmark --cluster` the stalls on
+ * that chain held most of onHandleRead's samples and most of those of the
+ * write in Client.data (perf annotate of the jitted code). After a read or
+ * write syscall little of our memory is still cached (the kernel's loopback
+ * path and the load generator ran in between), so what the per-request path
+ * touches, more than what it computes, is its cost.
+ */
+const STATE: Int32Array = binding?.streamBaseState ?? new Int32Array(1);
+const READ_BYTES: number = binding?.kReadBytesOrError ?? 0;
+const LAST_WRITE_ASYNC: number = binding?.kLastWriteWasAsync ?? 0;
+
+function streamWrap(): StreamWrapBinding | null {
   return binding;
 }
 
@@ -148,6 +173,9 @@ const STREAM_FULL_READ = 64 * 1024;
 /** Reads up to this length get a cached view of the shared buffer; longer ones a fresh one. */
 const CACHED_VIEW_MAX = 4096;
 const views: (Buffer | undefined)[] = [];
+/** The view `readView` returned last, and its length: a request-reply load reads the same length over and over. */
+let lastView: Buffer | undefined;
+let lastViewLength = -1;
 
 /**
  * `readBuffer[0, n)` as a Buffer. Request-reply clients send the same
@@ -157,8 +185,10 @@ const views: (Buffer | undefined)[] = [];
  * (the connection contract: `transient` bytes are released before it returns).
  */
 function readView(buf: Buffer, n: number): Buffer {
+  if (n === lastViewLength) return lastView!;
   if (n > CACHED_VIEW_MAX) return buf.subarray(0, n);
-  return (views[n] ??= buf.subarray(0, n));
+  lastViewLength = n;
+  return (lastView = views[n] ??= buf.subarray(0, n));
 }
 
 /**
@@ -168,7 +198,7 @@ function readView(buf: Buffer, n: number): Buffer {
  * EOF and errors go to Node's hook, which ends or destroys the Socket.
  */
 function onHandleRead(this: TcpHandle, arrayBuffer: unknown): unknown {
-  const n = binding!.streamBaseState[binding!.kReadBytesOrError]!;
+  const n = STATE[READ_BYTES]!;
   const conn = this[CONNECTION];
   if (n <= 0 || conn === undefined) return conn?.nodeOnRead.call(this, arrayBuffer);
   if (!conn.onRead(n)) {
@@ -185,15 +215,26 @@ function onHandleRead(this: TcpHandle, arrayBuffer: unknown): unknown {
  * still waits for it). Sockets accepted without `pauseOnConnect` always get
  * the stream path.
  */
-export function openConnection(accepted: Socket, server: NetServer, events: ConnectionEvents): Connection {
+export function openConnection(
+  accepted: Socket,
+  server: NetServer,
+  events: ConnectionEvents | ((conn: Connection) => ConnectionEvents),
+): Connection {
   const b = streamWrap();
   const internals = accepted as unknown as { _handle?: TcpHandle | null; _server?: NetServer | null; server?: NetServer | null };
   const handle = internals._handle;
-  if (b !== null && accepted.isPaused() && handle && typeof handle.writeLatin1String === 'function' && typeof handle.readStop === 'function') {
-    return new FastConnection(b, handle, server, events);
-  }
-  return new StreamConnection(accepted, events);
+  const conn =
+    b !== null && accepted.isPaused() && handle && typeof handle.writeLatin1String === 'function' && typeof handle.readStop === 'function'
+      ? new FastConnection(b, handle, server)
+      : new StreamConnection(accepted);
+  // An owner made from the connection (the server's Client) receives the events itself, with no forwarding object in between.
+  // Nothing can arrive before this: reads are delivered from the event loop, not during construction.
+  conn.events = typeof events === 'function' ? events(conn) : events;
+  return conn;
 }
+
+/** A connection's events until `openConnection` gives it its owner. */
+const NO_EVENTS: ConnectionEvents = { data() {}, drain() {}, close() {} };
 
 /**
  * A write the kernel takes at once (nearly all of them) never hands its
@@ -226,20 +267,20 @@ abstract class BaseConnection implements Connection {
   abstract readonly kind: 'fast' | 'stream';
   abstract readonly queuedBytes: number;
   readonly socket: Socket;
-  protected readonly events: ConnectionEvents;
+  /** Set once, by `openConnection`. */
+  events: ConnectionEvents = NO_EVENTS;
   protected paused = false;
   protected closed = false;
   /** Reading is stopped until the next event-loop turn (see "Fairness" above). */
   #yielding = false;
 
-  constructor(socket: Socket, events: ConnectionEvents) {
+  constructor(socket: Socket) {
     this.socket = socket;
-    this.events = events;
     socket.on('error', () => this.#onClose());
     socket.on('close', () => this.#onClose());
   }
 
-  abstract write(data: string): void;
+  abstract write(data: string): boolean;
 
   get readingPaused(): boolean {
     return this.paused;
@@ -293,7 +334,7 @@ class FastConnection extends BaseConnection {
   /** Node's own `onread` hook of the handle, for EOF and errors. */
   readonly nodeOnRead: TcpHandle['onread'];
 
-  constructor(b: StreamWrapBinding, handle: TcpHandle, server: NetServer, events: ConnectionEvents) {
+  constructor(b: StreamWrapBinding, handle: TcpHandle, server: NetServer) {
     const buffer = (readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE));
     // The accepted Socket was created paused and never read: it gives its
     // handle to a Socket that reads into the shared buffer. The old object
@@ -314,7 +355,7 @@ class FastConnection extends BaseConnection {
     const internals = socket as unknown as { _server?: NetServer; server?: NetServer };
     internals._server = server;
     internals.server = server;
-    super(socket, events);
+    super(socket);
     self = this;
     this.#binding = b;
     this.#handle = handle;
@@ -328,13 +369,18 @@ class FastConnection extends BaseConnection {
   onRead(n: number): boolean {
     if (this.closed) return false;
     this.events.data(readView(this.#buffer, n), true);
-    // Returning false stops reading (libuv readStop) when data() paused us.
-    if (this.paused || this.closed) return false;
-    return n === this.#buffer.length ? this.yieldTurn() : true;
+    // Nothing of this object is read after data() unless the read filled the
+    // buffer: data() ends in the reply's write syscall, after which whatever
+    // we touch is likely to miss the cache (see STATE). If data() paused or
+    // closed us, that already stopped reading (socket.pause() calls
+    // readStop; destroy closes the handle), so true changes nothing then.
+    if (n !== READ_BUFFER_SIZE) return true;
+    // A full read: the peer has more queued. Yield the turn, unless data() paused or closed us.
+    return this.paused || this.closed ? false : this.yieldTurn();
   }
 
-  write(data: string): void {
-    if (this.closed) return;
+  write(data: string): boolean {
+    if (this.closed) return false;
     const req = (spareReq ??= newWriteReq(this.#binding));
     req.handle = this.#handle;
     const err = this.#handle.writeLatin1String(req, data);
@@ -343,15 +389,15 @@ class FastConnection extends BaseConnection {
       // (A failed write may have wrapped the request natively: not reused.)
       spareReq = undefined;
       this.destroy();
-      return;
+      return false;
     }
-    if (this.#binding.streamBaseState[this.#binding.kLastWriteWasAsync] !== 0) {
-      // libuv keeps the request until the write completes: it is no longer spare.
-      spareReq = undefined;
-      req.async = true;
-      req.conn = this;
-      this.#asyncWrites++;
-    }
+    if (STATE[LAST_WRITE_ASYNC] === 0) return false;
+    // libuv keeps the request until the write completes: it is no longer spare.
+    spareReq = undefined;
+    req.async = true;
+    req.conn = this;
+    this.#asyncWrites++;
+    return true;
   }
 
   /** A queued write finished (`status` < 0: failed). */
@@ -373,21 +419,23 @@ class FastConnection extends BaseConnection {
 class StreamConnection extends BaseConnection {
   readonly kind = 'stream';
 
-  constructor(socket: Socket, events: ConnectionEvents) {
-    super(socket, events);
+  constructor(socket: Socket) {
+    super(socket);
     socket.on('data', (chunk: Buffer) => {
-      events.data(chunk, false);
+      this.events.data(chunk, false);
       // More to come this turn: a full read (libuv reads again at once) or chunks the Readable buffered while we yielded.
       if ((chunk.length >= STREAM_FULL_READ || socket.readableLength > 0) && !this.paused && !this.closed) this.yieldTurn();
     });
     socket.on('drain', () => {
-      if (!this.closed) events.drain();
+      if (!this.closed) this.events.drain();
     });
     if (socket.isPaused()) socket.resume();
   }
 
-  write(data: string): void {
-    if (!this.closed) this.socket.write(data, 'latin1');
+  write(data: string): boolean {
+    if (this.closed) return false;
+    this.socket.write(data, 'latin1');
+    return this.socket.writableLength !== 0;
   }
 
   get queuedBytes(): number {
