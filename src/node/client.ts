@@ -16,6 +16,7 @@ import type { Database } from './keyspace.js';
 import { encodeReply, type Protocol, type Reply } from './resp/reply.js';
 import { RequestParser } from './resp/request-parser.js';
 import type { Subscriptions } from './commands/pubsub.js';
+import { REPLY_ON, REPLY_SKIP, type ReplyMode } from './reply-mode.js';
 import type { Server } from './server.js';
 import { processCommand, type ResolvedCommand } from './dispatch.js';
 
@@ -66,8 +67,8 @@ export class Client implements ConnectionEvents {
   /** Keys this client WATCHes, as `db:key` pairs (see ./watch.ts). */
   watching: { db: Database; key: string }[] = [];
 
-  /** CLIENT REPLY: `skip` suppresses one reply, `off` all until `on`. */
-  replyMode: 'on' | 'off' | 'skip' = 'on';
+  /** CLIENT REPLY: REPLY_SKIP suppresses one reply, REPLY_OFF all until REPLY_ON. */
+  replyMode: ReplyMode = REPLY_ON;
   /**
    * Set while a command is blocked; cleared by `unblock`. `cancel` drops the
    * wait silently (disconnect); `wake` ends it early with the command's
@@ -180,8 +181,8 @@ export class Client implements ConnectionEvents {
 
   /** Appends a reply, honouring CLIENT REPLY OFF/SKIP. */
   reply(reply: Reply): void {
-    if (this.replyMode !== 'on') {
-      if (this.replyMode === 'skip') this.replyMode = 'on';
+    if (this.replyMode !== REPLY_ON) {
+      if (this.replyMode === REPLY_SKIP) this.replyMode = REPLY_ON;
       return;
     }
     this.#out += encodeReply(reply, this.proto);

@@ -14,6 +14,7 @@
  */
 import type { CommandSpec } from '../../router/command-spec.js';
 import type { Client } from '../client.js';
+import { REPLY_OFF, REPLY_ON, REPLY_SKIP } from '../reply-mode.js';
 import { BLOCKED, type HandlerTable } from '../command-handler.js';
 import { findCommand, processCommand } from '../dispatch.js';
 import { NOT_INTEGER, RespError, SYNTAX, WrongArityError, WrongPassError } from '../errors.js';
@@ -290,7 +291,7 @@ export function resetCommand(c: Client, _args: string[]): Reply {
   c.db = server.dbs[0]!;
   c.proto = 2;
   c.name = '';
-  c.replyMode = 'on';
+  c.replyMode = REPLY_ON;
   c.asking = false;
   c.readonlyMode = false;
   c.noEvict = false;
@@ -520,15 +521,15 @@ export function clientSetinfoCommand(c: Client, args: string[]): Reply {
 export function clientReplyCommand(c: Client, args: string[]): Reply | typeof BLOCKED {
   const mode = args[2]!.toLowerCase();
   if (mode === 'on') {
-    c.replyMode = 'on';
+    c.replyMode = REPLY_ON;
     return OK;
   }
   if (mode === 'off') {
-    c.replyMode = 'off';
+    c.replyMode = REPLY_OFF;
     return BLOCKED;
   }
   if (mode === 'skip') {
-    if (c.replyMode === 'on') c.replyMode = 'skip';
+    if (c.replyMode === REPLY_ON) c.replyMode = REPLY_SKIP;
     // BLOCKED without `c.blocked`: the dispatcher sends nothing and goes on.
     return BLOCKED;
   }
