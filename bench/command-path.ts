@@ -47,7 +47,6 @@ async function main(): Promise<void> {
   const conn: Connection = {
     kind: 'fast',
     socket: new Socket(),
-    events: { data: () => {}, drain: () => {}, close: () => {} },
     write: (data) => {
       written += data.length;
       return false;

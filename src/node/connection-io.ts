@@ -66,8 +66,6 @@ export interface Connection {
   /** Which path this connection uses (see the module header). */
   readonly kind: 'fast' | 'stream';
   readonly socket: Socket;
-  /** Who receives this connection's events (what `openConnection` was given, or made with its factory). */
-  readonly events: ConnectionEvents;
   /**
    * Sends `data` (latin1: one char per byte) after everything sent before.
    * Returns true if some of it is still queued (the kernel did not take it
@@ -156,13 +154,9 @@ const STATE: Int32Array = binding?.streamBaseState ?? new Int32Array(1);
 const READ_BYTES: number = binding?.kReadBytesOrError ?? 0;
 const LAST_WRITE_ASYNC: number = binding?.kLastWriteWasAsync ?? 0;
 
-function streamWrap(): StreamWrapBinding | null {
-  return binding;
-}
-
 /** True when accepted sockets should be created paused, so `openConnection` can re-wrap them. */
 export function fastIOAvailable(): boolean {
-  return streamWrap() !== null;
+  return binding !== null;
 }
 
 /** The one read buffer all fast connections share (reads are synchronous on the JS thread). */
@@ -220,7 +214,7 @@ export function openConnection(
   server: NetServer,
   events: ConnectionEvents | ((conn: Connection) => ConnectionEvents),
 ): Connection {
-  const b = streamWrap();
+  const b = binding;
   const internals = accepted as unknown as { _handle?: TcpHandle | null; _server?: NetServer | null; server?: NetServer | null };
   const handle = internals._handle;
   const conn =
@@ -267,7 +261,7 @@ abstract class BaseConnection implements Connection {
   abstract readonly kind: 'fast' | 'stream';
   abstract readonly queuedBytes: number;
   readonly socket: Socket;
-  /** Set once, by `openConnection`. */
+  /** Who receives this connection's events; set once, by `openConnection`. */
   events: ConnectionEvents = NO_EVENTS;
   protected paused = false;
   protected closed = false;

@@ -218,10 +218,9 @@ export class Server {
       return;
     }
     const authed = this.config.getString('requirepass') === '';
-    const id = this.#nextClientId++;
-    const conn = openConnection(socket, listener, (c) => new Client(this, id, c, this.dbs[0]!, authed));
-    const client = conn.events as Client;
-    this.clients.set(id, client);
+    let client!: Client;
+    openConnection(socket, listener, (conn) => (client = new Client(this, this.#nextClientId++, conn, this.dbs[0]!, authed)));
+    this.clients.set(client.id, client);
   }
 
   /** Forgets a closed client: its watches, monitor registration, transactions. */
