@@ -48,7 +48,7 @@ import {
 import { transferLockError } from './chunked-transfer.js';
 import { slotBitmapOf, type BusStats } from './describe.js';
 import { formatNodesConf, readNodesConf, writeNodesConf, writeNodesConfAsync } from './nodes-conf.js';
-import { ClusterNode, ClusterState, isNodeId, NODE_FLAGS, randomNodeId } from './state.js';
+import { ClusterNode, ClusterState, EVERY_SLOT, isNodeId, NODE_FLAGS, randomNodeId } from './state.js';
 
 const CRON_MS = 100;
 const PING_PERIOD_MS = 1000;
@@ -422,11 +422,8 @@ export class Cluster {
   /** CLUSTER RESET: forget everyone, drop slots; HARD also takes a new id and zeroes the epochs. */
   reset(hard: boolean): void {
     const me = this.myself;
-    for (let s = 0; s < SLOT_COUNT; s++) {
-      this.state.slots.set(s, null);
-      this.state.migratingTo.set(s, null);
-      this.state.importingFrom.set(s, null);
-    }
+    this.state.slots.setRange(EVERY_SLOT, null);
+    this.state.clearOpenSlots();
     for (const n of [...this.state.nodes.values()]) if (n !== me) this.#dropNode(n);
     me.flags = NODE_FLAGS.myself | NODE_FLAGS.master;
     me.master = null;
@@ -444,10 +441,7 @@ export class Cluster {
     const me = this.myself;
     me.flags = (me.flags & ~NODE_FLAGS.master) | NODE_FLAGS.slave;
     me.master = master;
-    for (let s = 0; s < SLOT_COUNT; s++) {
-      this.state.migratingTo.set(s, null);
-      this.state.importingFrom.set(s, null);
-    }
+    this.state.clearOpenSlots();
   }
 
   /**

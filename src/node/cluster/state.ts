@@ -13,7 +13,7 @@
  * and route with it; a node's own slots are the entries pointing at myself.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { SlotMap } from '../../router/slot-map.js';
+import { SlotMap, type SlotRange } from '../../router/slot-map.js';
 import { SLOT_COUNT } from '../../router/slot.js';
 
 /** Node flags, in the order CLUSTER NODES prints them. */
@@ -115,6 +115,9 @@ export class ClusterNode {
   }
 }
 
+/** Slots 0-16383, for changes that apply to every slot. */
+export const EVERY_SLOT: SlotRange = { start: 0, end: SLOT_COUNT - 1 };
+
 /** The whole view. */
 export class ClusterState {
   readonly myself: ClusterNode;
@@ -163,6 +166,12 @@ export class ClusterState {
     return true;
   }
 
+  /** Closes every open slot: no MIGRATING or IMPORTING mark is left (CLUSTER RESET, FLUSHSLOTS, becoming a replica). */
+  clearOpenSlots(): void {
+    this.migratingTo.setRange(EVERY_SLOT, null);
+    this.importingFrom.setRange(EVERY_SLOT, null);
+  }
+
   addNode(n: ClusterNode): void {
     this.nodes.set(n.id, n);
   }
@@ -170,11 +179,9 @@ export class ClusterState {
   /** Drops a node: its slots become unassigned, open slots towards it close, replicas lose it. */
   removeNode(n: ClusterNode): void {
     this.nodes.delete(n.id);
-    for (let s = 0; s < SLOT_COUNT; s++) {
-      if (this.slots.get(s) === n) this.slots.set(s, null);
-      if (this.migratingTo.get(s) === n) this.migratingTo.set(s, null);
-      if (this.importingFrom.get(s) === n) this.importingFrom.set(s, null);
-    }
+    this.slots.replaceOwner(n, null);
+    this.migratingTo.replaceOwner(n, null);
+    this.importingFrom.replaceOwner(n, null);
     for (const other of this.nodes.values()) if (other.master === n) other.master = null;
   }
 

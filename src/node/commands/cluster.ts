@@ -235,11 +235,8 @@ export function clusterDelslotsrangeCommand(c: Client, args: string[]): Reply {
 export function clusterFlushslotsCommand(c: Client): Reply {
   const cl = clusterOf(c);
   if (c.server.dbs[0]!.size !== 0) throw new RespError('ERR DB must be empty to perform CLUSTER FLUSHSLOTS.');
-  for (let s = 0; s < SLOT_COUNT; s++) {
-    if (cl.state.slots.get(s) === cl.myself) cl.state.slots.set(s, null);
-    cl.state.importingFrom.set(s, null);
-    cl.state.migratingTo.set(s, null);
-  }
+  cl.state.slots.replaceOwner(cl.myself, null);
+  cl.state.clearOpenSlots();
   cl.configChanged();
   return OK;
 }
