@@ -52,6 +52,23 @@ export function replyLength(buf: Buffer, pos = 0): number {
   }
 }
 
+/**
+ * The bulk strings of a flat RESP2 array reply, in order (nulls and other
+ * element types are skipped). For replies whose elements are all bulks,
+ * such as HGETALL or SMEMBERS.
+ */
+export function bulkStrings(reply: string): string[] {
+  const out: string[] = [];
+  const re = /\$(\d+)\r\n/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(reply)) !== null) {
+    const start = m.index + m[0].length;
+    out.push(reply.slice(start, start + Number(m[1])));
+    re.lastIndex = start + Number(m[1]) + 2;
+  }
+  return out;
+}
+
 /** Encodes a command as a RESP multibulk request. Strings are taken as latin1 bytes. */
 export function encodeCommand(args: readonly (string | Buffer)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`, 'latin1')];

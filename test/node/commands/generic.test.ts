@@ -5,28 +5,23 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/node/clock.js';
-import { Config } from '../../../src/node/config.js';
-import { Server } from '../../../src/node/server.js';
+import type { Server } from '../../../src/node/server.js';
 import { serializeValue } from '../../../src/node/dump.js';
-import { RawClient } from '../../helpers/resp.js';
+import { startInProcessNode, type InProcessNode } from '../../helpers/in-process.js';
+import type { RawClient } from '../../helpers/resp.js';
 
+let node: InProcessNode;
 let server: Server;
 let clock: ManualClock;
 let r: RawClient;
 
 beforeAll(async () => {
-  const config = new Config();
-  config.load(undefined, ['--port', '0', '--bind', '127.0.0.1', '--loglevel', 'warning']);
   clock = new ManualClock();
-  server = new Server(config, { clock, logSink: () => {} });
-  await server.listen();
-  r = await RawClient.connect(server.port);
+  node = await startInProcessNode([], clock);
+  ({ server, client: r } = node);
 });
 
-afterAll(async () => {
-  r.close();
-  await server.close();
-});
+afterAll(() => node.stop());
 
 beforeEach(() => {
   for (const db of server.dbs) db.flush();

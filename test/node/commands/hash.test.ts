@@ -4,25 +4,20 @@
  * wire texts of Redis 7.0's errors and RESP3 shapes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Config } from '../../../src/node/config.js';
-import { Server } from '../../../src/node/server.js';
-import { RawClient } from '../../helpers/resp.js';
+import type { Server } from '../../../src/node/server.js';
+import { startInProcessNode, type InProcessNode } from '../../helpers/in-process.js';
+import { bulkStrings, type RawClient } from '../../helpers/resp.js';
 
+let node: InProcessNode;
 let server: Server;
 let r: RawClient;
 
 beforeAll(async () => {
-  const config = new Config();
-  config.load(undefined, ['--port', '0', '--bind', '127.0.0.1', '--loglevel', 'warning']);
-  server = new Server(config, { logSink: () => {} });
-  await server.listen();
-  r = await RawClient.connect(server.port);
+  node = await startInProcessNode();
+  ({ server, client: r } = node);
 });
 
-afterAll(async () => {
-  r.close();
-  await server.close();
-});
+afterAll(() => node.stop());
 
 beforeEach(async () => {
   for (const db of server.dbs) db.flush();
@@ -35,24 +30,11 @@ function t(...args: string[]): Promise<string> {
   return r.text(...args);
 }
 
-/** Bulk strings of a flat RESP2 array reply, in order. */
-function bulks(reply: string): string[] {
-  const out: string[] = [];
-  const re = /\$(\d+)\r\n/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(reply)) !== null) {
-    const start = m.index + m[0].length;
-    out.push(reply.slice(start, start + Number(m[1])));
-    re.lastIndex = start + Number(m[1]) + 2;
-  }
-  return out;
-}
-
 describe('HSET and the listpack encoding', () => {
   it('HSET keeps a small hash as a listpack in insertion order, updates in place', async () => {
     expect(await t('HSET', 'h', 'b', '1', 'a', '2', 'c', '3')).toBe(':3\r\n');
     expect(await t('HSET', 'h', 'a', 'x', 'd', '4')).toBe(':1\r\n');
-    expect(bulks(await t('HGETALL', 'h'))).toEqual(['b', '1', 'a', 'x', 'c', '3', 'd', '4']);
+    expect(bulkStrings(await t('HGETALL', 'h'))).toEqual(['b', '1', 'a', 'x', 'c', '3', 'd', '4']);
     expect(await t('OBJECT', 'ENCODING', 'h')).toBe('$8\r\nlistpack\r\n');
   });
 
@@ -122,7 +104,7 @@ describe('HINCRBY and HINCRBYFLOAT', () => {
 describe('HRANDFIELD', () => {
   it('HRANDFIELD with a negative count may repeat fields and returns exactly |count|', async () => {
     await t('HSET', 'h', 'a', '1', 'b', '2');
-    const fields = bulks(await t('HRANDFIELD', 'h', '-50'));
+    const fields = bulkStrings(await t('HRANDFIELD', 'h', '-50'));
     expect(fields).toHaveLength(50);
     expect(new Set(fields)).toEqual(new Set(['a', 'b']));
   });
@@ -133,7 +115,7 @@ describe('HRANDFIELD', () => {
     await t('HSET', 'h', ...args);
     for (const enc of ['listpack', 'hashtable']) {
       if (enc === 'hashtable') await t('HSET', 'h', 'big', 'x'.repeat(100));
-      const fields = bulks(await t('HRANDFIELD', 'h', '30'));
+      const fields = bulkStrings(await t('HRANDFIELD', 'h', '30'));
       expect(fields).toHaveLength(30);
       expect(new Set(fields).size).toBe(30);
     }
@@ -171,7 +153,7 @@ describe('HSCAN', () => {
     let calls = 0;
     do {
       const reply = await t('HSCAN', 'h', cursor, 'COUNT', '20');
-      const items = bulks(reply);
+      const items = bulkStrings(reply);
       cursor = items[0]!;
       for (let i = 1; i < items.length; i += 2) {
         if (items[i]!.startsWith('f')) expect(items[i + 1]).toBe('v' + items[i]!.slice(1));
@@ -204,7 +186,7 @@ describe('DUMP and RESTORE of hashes', () => {
     for (let i = 0; i < 200; i++) big.push('f' + i, 'v' + i);
     await t('HSET', 'big', ...big);
     for (const k of ['h', 'big']) {
-      const dump = bulks(await t('DUMP', k))[0]!;
+      const dump = bulkStrings(await t('DUMP', k))[0]!;
       expect(await t('RESTORE', k + '2', '0', dump)).toBe('+OK\r\n');
       expect(await t('HGETALL', k + '2')).toBe(await t('HGETALL', k));
       expect(await t('OBJECT', 'ENCODING', k + '2')).toBe(await t('OBJECT', 'ENCODING', k));

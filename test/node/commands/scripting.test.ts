@@ -4,25 +4,20 @@
  * (SCRIPT/FUNCTION FLUSH, SCRIPT EXISTS, FUNCTION LIST) succeed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Config } from '../../../src/node/config.js';
-import { Server } from '../../../src/node/server.js';
-import { RawClient } from '../../helpers/resp.js';
+import type { Server } from '../../../src/node/server.js';
+import { startInProcessNode, type InProcessNode } from '../../helpers/in-process.js';
+import type { RawClient } from '../../helpers/resp.js';
 
+let node: InProcessNode;
 let server: Server;
 let r: RawClient;
 
 beforeAll(async () => {
-  const config = new Config();
-  config.load(undefined, ['--port', '0', '--bind', '127.0.0.1', '--loglevel', 'warning']);
-  server = new Server(config, { logSink: () => {} });
-  await server.listen();
-  r = await RawClient.connect(server.port);
+  node = await startInProcessNode();
+  ({ server, client: r } = node);
 });
 
-afterAll(async () => {
-  r.close();
-  await server.close();
-});
+afterAll(() => node.stop());
 
 describe('scripting', () => {
   it('EVAL and EVALSHA answer a clean not-supported error', async () => {

@@ -11,25 +11,21 @@ import { ManualClock } from '../../../src/node/clock.js';
 import { Config } from '../../../src/node/config.js';
 import { Server } from '../../../src/node/server.js';
 import { allocatorSize, keyMemoryUsage } from '../../../src/node/commands/server.js';
+import { startInProcessNode, type InProcessNode } from '../../helpers/in-process.js';
 import { RawClient } from '../../helpers/resp.js';
 
+let node: InProcessNode;
 let server: Server;
 let clock: ManualClock;
 let r: RawClient;
 
 beforeAll(async () => {
-  const config = new Config();
-  config.load(undefined, ['--port', '0', '--bind', '127.0.0.1', '--loglevel', 'warning']);
   clock = new ManualClock();
-  server = new Server(config, { clock, logSink: () => {} });
-  await server.listen();
-  r = await RawClient.connect(server.port);
+  node = await startInProcessNode([], clock);
+  ({ server, client: r } = node);
 });
 
-afterAll(async () => {
-  r.close();
-  await server.close();
-});
+afterAll(() => node.stop());
 
 beforeEach(async () => {
   for (const db of server.dbs) db.flush();

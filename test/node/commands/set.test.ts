@@ -4,25 +4,20 @@
  * texts and RESP3 shapes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Config } from '../../../src/node/config.js';
-import { Server } from '../../../src/node/server.js';
-import { RawClient } from '../../helpers/resp.js';
+import type { Server } from '../../../src/node/server.js';
+import { startInProcessNode, type InProcessNode } from '../../helpers/in-process.js';
+import { bulkStrings, type RawClient } from '../../helpers/resp.js';
 
+let node: InProcessNode;
 let server: Server;
 let r: RawClient;
 
 beforeAll(async () => {
-  const config = new Config();
-  config.load(undefined, ['--port', '0', '--bind', '127.0.0.1', '--loglevel', 'warning']);
-  server = new Server(config, { logSink: () => {} });
-  await server.listen();
-  r = await RawClient.connect(server.port);
+  node = await startInProcessNode();
+  ({ server, client: r } = node);
 });
 
-afterAll(async () => {
-  r.close();
-  await server.close();
-});
+afterAll(() => node.stop());
 
 beforeEach(async () => {
   for (const db of server.dbs) db.flush();
@@ -34,18 +29,6 @@ function t(...args: string[]): Promise<string> {
   return r.text(...args);
 }
 
-function bulks(reply: string): string[] {
-  const out: string[] = [];
-  const re = /\$(\d+)\r\n/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(reply)) !== null) {
-    const start = m.index + m[0].length;
-    out.push(reply.slice(start, start + Number(m[1])));
-    re.lastIndex = start + Number(m[1]) + 2;
-  }
-  return out;
-}
-
 function range(n: number, prefix = ''): string[] {
   return Array.from({ length: n }, (_, i) => prefix + i);
 }
@@ -54,7 +37,7 @@ describe('SADD and the encodings', () => {
   it('SADD keeps canonical integers in a sorted intset', async () => {
     expect(await t('SADD', 's', '10', '-3', '2', '9223372036854775807', '-9223372036854775808', '2')).toBe(':5\r\n');
     expect(await t('OBJECT', 'ENCODING', 's')).toBe('$6\r\nintset\r\n');
-    expect(bulks(await t('SMEMBERS', 's'))).toEqual(['-9223372036854775808', '-3', '2', '10', '9223372036854775807']);
+    expect(bulkStrings(await t('SMEMBERS', 's'))).toEqual(['-9223372036854775808', '-3', '2', '10', '9223372036854775807']);
   });
 
   it('SADD converts to hashtable on a non-canonical integer such as -0 or 007', async () => {
@@ -93,7 +76,7 @@ describe('SPOP and SRANDMEMBER', () => {
     await t('HELLO', '3');
     const reply = await t('SPOP', 's', '20');
     expect(reply.startsWith('~20\r\n')).toBe(true);
-    const popped = bulks(reply);
+    const popped = bulkStrings(reply);
     expect(new Set(popped).size).toBe(20);
     expect(await t('SCARD', 's')).toBe(':30\r\n');
     for (const m of popped) expect(await t('SISMEMBER', 's', m)).toBe(':0\r\n');
@@ -112,7 +95,7 @@ describe('SPOP and SRANDMEMBER', () => {
 
   it('SRANDMEMBER with a negative count repeats members and keeps the set', async () => {
     await t('SADD', 's', 'a');
-    expect(bulks(await t('SRANDMEMBER', 's', '-3'))).toEqual(['a', 'a', 'a']);
+    expect(bulkStrings(await t('SRANDMEMBER', 's', '-3'))).toEqual(['a', 'a', 'a']);
     expect(await t('SCARD', 's')).toBe(':1\r\n');
   });
 
@@ -121,7 +104,7 @@ describe('SPOP and SRANDMEMBER', () => {
     await t('HELLO', '3');
     const reply = await t('SRANDMEMBER', 's', '40');
     expect(reply.startsWith('*40\r\n')).toBe(true);
-    expect(new Set(bulks(reply)).size).toBe(40);
+    expect(new Set(bulkStrings(reply)).size).toBe(40);
   });
 
   it('SRANDMEMBER rejects the count -2^63 with the range message', async () => {
@@ -192,7 +175,7 @@ describe('SSCAN', () => {
     let cursor = '0';
     let calls = 0;
     do {
-      const items = bulks(await t('SSCAN', 's', cursor, 'COUNT', '15'));
+      const items = bulkStrings(await t('SSCAN', 's', cursor, 'COUNT', '15'));
       cursor = items[0]!;
       for (const m of items.slice(1)) seen.add(m);
       // Remove members outside the kept range, add new ones.
@@ -206,7 +189,7 @@ describe('SSCAN', () => {
 
   it('SSCAN MATCH filters members with glob patterns', async () => {
     await t('SADD', 's', 'apple', 'banana', 'avocado');
-    const items = bulks(await t('SSCAN', 's', '0', 'MATCH', 'a*', 'COUNT', '100'));
+    const items = bulkStrings(await t('SSCAN', 's', '0', 'MATCH', 'a*', 'COUNT', '100'));
     expect(items[0]).toBe('0');
     expect(items.slice(1).sort()).toEqual(['apple', 'avocado']);
   });
@@ -217,7 +200,7 @@ describe('DUMP and RESTORE of sets', () => {
     await t('SADD', 'i', '1', '-5', '7');
     await t('SADD', 'h', 'a', '\x00\xff', '1');
     for (const k of ['i', 'h']) {
-      const dump = bulks(await t('DUMP', k))[0]!;
+      const dump = bulkStrings(await t('DUMP', k))[0]!;
       expect(await t('RESTORE', k + '2', '0', dump)).toBe('+OK\r\n');
       expect(await t('SMEMBERS', k + '2')).toBe(await t('SMEMBERS', k));
       expect(await t('OBJECT', 'ENCODING', k + '2')).toBe(await t('OBJECT', 'ENCODING', k));
