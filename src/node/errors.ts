@@ -67,6 +67,17 @@ export class UnknownSubcommandError extends RespError {
   }
 }
 
+/**
+ * A known subcommand given arguments it does not take (Redis's
+ * addReplySubcommandSyntaxError): `sub` as the client typed it, the
+ * container upper-cased.
+ */
+export class SubcommandSyntaxError extends RespError {
+  constructor(container: string, sub: string) {
+    super(`ERR unknown subcommand or wrong number of arguments for '${sanitize(truncate(sub))}'. Try ${container.toUpperCase()} HELP.`);
+  }
+}
+
 export class WrongArityError extends RespError {
   /** `fullName` is the spec name, e.g. `get` or `config|get`. */
   constructor(fullName: string) {

@@ -32,6 +32,8 @@ export interface ClusterRouting {
   start?(): Promise<void>;
   /** Saves the cluster config and closes the bus. */
   shutdown?(): Promise<void>;
+  /** Relays a PUBLISH run here to the other nodes' subscribers. */
+  propagatePublish(channel: string, message: string): void;
 }
 
 export interface ServerStats {

@@ -232,6 +232,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       { args: ['PUBSUB', 'NUMPAT'] },
       { args: ['PUBSUB', 'CHANNELS'], compare: 'unordered' },
       { args: ['PUBSUB', 'CHANNELS', 'c*'], compare: 'unordered' },
+      { args: ['PUBSUB', 'Channels', 'c*', 'd*'] },
       { args: ['PUBSUB', 'HELP'] },
       { args: ['PUBSUB', 'FOO'] },
       { args: ['SUBSCRIBE'] },

@@ -9,8 +9,8 @@
  * All integers are big-endian. A frame with another magic or version, or a
  * body longer than MAX_BODY, is garbage: the reader throws and the link is
  * closed. Types keep Redis's numbering (so CLUSTER INFO counts them under
- * Redis's names); only PING, PONG and MEET are sent today, FAIL and UPDATE
- * are decoded, the rest are reserved for failover.
+ * Redis's names); PING, PONG, MEET and PUBLISH are sent today, FAIL and
+ * UPDATE are decoded, the rest are reserved for failover.
  *
  * Heartbeat body (PING / PONG / MEET), Redis's clusterMsg in spirit:
  *
@@ -24,6 +24,13 @@
  * Extensions leave room for failure reports and failover data without a new
  * version. FAIL body: the failing node's id (40). UPDATE body: node id (40) |
  * configEpoch u64 | slot bitmap.
+ *
+ * PUBLISH body (a PUBLISH run on the sender, for its subscribers here):
+ *
+ *     sender id (40) | channel length u32 | channel | message length u32 | message
+ *
+ * A PUBLISH body may be as long as MAX_PUBLISH_BODY (a message is one
+ * argument, up to `proto-max-bulk-len`); every other body, MAX_BODY.
  */
 import { SLOT_COUNT } from '../../router/slot.js';
 
@@ -32,6 +39,8 @@ export const BUS_VERSION = 1;
 export const HEADER_BYTES = 12;
 /** Largest body accepted; a heartbeat with a few gossip entries is ~2.5 KiB. */
 export const MAX_BODY = 1 << 20;
+/** Largest PUBLISH body: a channel and a message, each a command argument (proto-max-bulk-len is 512 MB by default). */
+export const MAX_PUBLISH_BODY = 2 ** 32 - 1;
 
 export const MSG = {
   ping: 0,
@@ -88,13 +97,21 @@ export interface UpdateMessage {
   slots: Uint8Array;
 }
 
+/** A PUBLISH on `id` to relay to this node's subscribers. Channel and message are latin1 (one char per byte). */
+export interface PublishMessage {
+  type: typeof MSG.publish;
+  id: string;
+  channel: string;
+  message: string;
+}
+
 /** A message of a reserved type, kept undecoded. */
 export interface OtherMessage {
   type: number;
   body: Buffer;
 }
 
-export type BusMessage = Heartbeat | FailMessage | UpdateMessage | OtherMessage;
+export type BusMessage = Heartbeat | FailMessage | UpdateMessage | PublishMessage | OtherMessage;
 
 export class BusProtocolError extends Error {}
 
@@ -153,6 +170,12 @@ class Writer {
     this.u8(b.length);
     this.raw(b);
   }
+  /** A u32 length, then the string's bytes (latin1). */
+  str32(s: string): void {
+    this.u32(s.length);
+    this.#room(s.length);
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+  }
 }
 
 class Reader {
@@ -196,6 +219,9 @@ class Reader {
   }
   str8(): string {
     return this.bytes(this.u8()).toString('latin1');
+  }
+  str32(): string {
+    return this.bytes(this.u32()).toString('latin1');
   }
 }
 
@@ -251,6 +277,11 @@ export function encodeMessage(msg: BusMessage): Buffer {
     w.id(u.id);
     w.u64(u.configEpoch);
     w.raw(u.slots);
+  } else if (msg.type === MSG.publish) {
+    const p = msg as PublishMessage;
+    w.id(p.id);
+    w.str32(p.channel);
+    w.str32(p.message);
   } else {
     w.raw((msg as OtherMessage).body);
   }
@@ -284,6 +315,7 @@ function decodeBody(type: number, body: Buffer): BusMessage {
   }
   if (type === MSG.fail) return { type, id: r.id() };
   if (type === MSG.update) return { type, id: r.id(), configEpoch: r.u64(), slots: new Uint8Array(r.bytes(SLOT_COUNT / 8)) };
+  if (type === MSG.publish) return { type, id: r.id(), channel: r.str32(), message: r.str32() };
   if (type >= MSG_TYPE_COUNT) throw new BusProtocolError(`unknown message type ${type}`);
   return { type, body: Buffer.from(body) };
 }
@@ -291,27 +323,50 @@ function decodeBody(type: number, body: Buffer): BusMessage {
 /**
  * Reassembles frames from a byte stream. `push` returns the complete
  * messages so far; it throws BusProtocolError on garbage (the caller closes
- * the link).
+ * the link). A frame longer than what has arrived gets a buffer of its full
+ * size, which later chunks are copied into, so a big PUBLISH costs one copy
+ * of its bytes, not one per chunk.
  */
 export class FrameReader {
+  /** Bytes of frames not yet complete (at most a header's worth, unless `#frame` is set). */
   #buf: Buffer = Buffer.alloc(0);
+  /** The frame being filled, and how much of it has arrived. */
+  #frame: Buffer | null = null;
+  #filled = 0;
 
   push(chunk: Buffer): BusMessage[] {
-    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
     const out: BusMessage[] = [];
+    if (this.#frame !== null) {
+      const n = Math.min(chunk.length, this.#frame.length - this.#filled);
+      chunk.copy(this.#frame, this.#filled, 0, n);
+      this.#filled += n;
+      if (this.#filled < this.#frame.length) return out;
+      const f = this.#frame;
+      this.#frame = null;
+      out.push(decodeBody(f.readUInt16BE(6), f.subarray(HEADER_BYTES)));
+      chunk = chunk.subarray(n);
+    }
+    const buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
     let pos = 0;
-    while (this.#buf.length - pos >= HEADER_BYTES) {
-      if (this.#buf.readUInt32BE(pos) !== BUS_MAGIC) throw new BusProtocolError('bad magic');
-      const version = this.#buf.readUInt16BE(pos + 4);
+    while (buf.length - pos >= HEADER_BYTES) {
+      if (buf.readUInt32BE(pos) !== BUS_MAGIC) throw new BusProtocolError('bad magic');
+      const version = buf.readUInt16BE(pos + 4);
       if (version !== BUS_VERSION) throw new BusProtocolError(`unsupported version ${version}`);
-      const type = this.#buf.readUInt16BE(pos + 6);
-      const len = this.#buf.readUInt32BE(pos + 8);
-      if (len > MAX_BODY) throw new BusProtocolError(`message of ${len} bytes exceeds the limit`);
-      if (this.#buf.length - pos < HEADER_BYTES + len) break;
-      out.push(decodeBody(type, this.#buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + len)));
+      const type = buf.readUInt16BE(pos + 6);
+      const len = buf.readUInt32BE(pos + 8);
+      if (len > (type === MSG.publish ? MAX_PUBLISH_BODY : MAX_BODY)) throw new BusProtocolError(`message of ${len} bytes exceeds the limit`);
+      if (buf.length - pos < HEADER_BYTES + len) {
+        if (len <= MAX_BODY) break;
+        // A big frame: copy what has arrived into a buffer of its full size.
+        this.#frame = Buffer.allocUnsafe(HEADER_BYTES + len);
+        this.#filled = buf.copy(this.#frame, 0, pos);
+        this.#buf = Buffer.alloc(0);
+        return out;
+      }
+      out.push(decodeBody(type, buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + len)));
       pos += HEADER_BYTES + len;
     }
-    this.#buf = pos === this.#buf.length ? Buffer.alloc(0) : this.#buf.subarray(pos);
+    this.#buf = pos === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
     return out;
   }
 }

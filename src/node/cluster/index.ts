@@ -22,6 +22,12 @@
  * - A PING unanswered for cluster-node-timeout flags the node `fail?`
  *   (PFAIL). FAIL agreement and failover come later; the bus reserves their
  *   message types.
+ * - PUBLISH reaches the whole cluster, as in Redis: the node that runs it
+ *   delivers to its own subscribers and sends one PUBLISH message on its
+ *   link to every other known node, which delivers it to its subscribers
+ *   and relays it no further. The command's reply counts only the local
+ *   receivers (Redis's too). A node whose link is down misses the message;
+ *   pub/sub is fire and forget.
  */
 import { createServer, connect, type Server as NetServer, type Socket } from 'node:net';
 import { isAbsolute, join } from 'node:path';
@@ -44,7 +50,9 @@ import {
   type BusMessage,
   type GossipEntry,
   type Heartbeat,
+  type PublishMessage,
 } from './bus.js';
+import { publish } from '../commands/pubsub.js';
 import { transferLockError } from './chunked-transfer.js';
 import { slotBitmapOf, type BusStats } from './describe.js';
 import { formatNodesConf, readNodesConf, writeNodesConf, writeNodesConfAsync } from './nodes-conf.js';
@@ -271,6 +279,21 @@ export class Cluster {
       this.#broadcastScheduled = false;
       for (const l of this.links.values()) if (l.connected && !l.meet) this.#sendHeartbeat(l, MSG.pong);
     });
+  }
+
+  /**
+   * Sends a PUBLISH run here to every other known node (see the header).
+   * Encoded once; nodes still in handshake or without a connected link are
+   * skipped.
+   */
+  propagatePublish(channel: string, message: string): void {
+    let frame: Buffer | undefined;
+    for (const [n, link] of this.links) {
+      if (!link.connected || link.meet || link.closed || n.flags & NODE_FLAGS.handshake) continue;
+      frame ??= encodeMessage({ type: MSG.publish, id: this.myself.id, channel, message });
+      link.send(frame);
+      this.stats.sent[MSG.publish]!++;
+    }
   }
 
   /** cluster_state: ok unless (with full coverage required) a slot is unassigned or its owner failed. */
@@ -572,6 +595,13 @@ export class Cluster {
 
   #process(link: BusLink, msg: BusMessage): void {
     if (msg.type < MSG_TYPE_COUNT) this.stats.received[msg.type]!++;
+    if (msg.type === MSG.publish) {
+      // Only from a node we know (Redis ignores PUBLISH from unknown senders).
+      const p = msg as PublishMessage;
+      const from = this.state.nodes.get(p.id);
+      if (from !== undefined && from !== this.myself && !(from.flags & NODE_FLAGS.handshake)) publish(this.server, p.channel, p.message);
+      return;
+    }
     if (msg.type !== MSG.ping && msg.type !== MSG.pong && msg.type !== MSG.meet) return;
     const h = msg as Heartbeat;
     const now = this.now;

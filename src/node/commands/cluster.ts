@@ -11,7 +11,7 @@ import { Cluster } from '../cluster/index.js';
 import { infoText, nodeLine, nodesDescription, shardsReply, slotsReply } from '../cluster/describe.js';
 import { migrateCommand as migrateImpl } from '../cluster/migrate.js';
 import { ClusterNode, NODE_FLAGS } from '../cluster/state.js';
-import { NOT_INTEGER, RespError, SYNTAX, WrongArityError } from '../errors.js';
+import { NOT_INTEGER, RespError, SubcommandSyntaxError, SYNTAX, WrongArityError } from '../errors.js';
 import { MapReply, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
 import { keySlot, SLOT_COUNT } from '../../router/slot.js';
 import { restoreCommand } from './generic.js';
@@ -425,7 +425,7 @@ export function clusterLinksCommand(c: Client): Reply {
 /** CLUSTER FAILOVER: without replication only TAKEOVER semantics exist (claim the master's slots now). */
 export function clusterFailoverCommand(c: Client, args: string[]): Reply {
   const cl = clusterOf(c);
-  if (args.length > 3) throw new RespError("ERR unknown subcommand or wrong number of arguments for 'FAILOVER'. Try CLUSTER HELP.");
+  if (args.length > 3) throw new SubcommandSyntaxError('cluster', args[1]!);
   if (args.length === 3) {
     const opt = args[2]!.toLowerCase();
     if (opt !== 'force' && opt !== 'takeover') throw SYNTAX;

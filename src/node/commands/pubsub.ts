@@ -19,7 +19,7 @@
 import type { CommandSpec } from '../../router/command-spec.js';
 import type { Client } from '../client.js';
 import { BLOCKED, type HandlerTable } from '../command-handler.js';
-import { RespError } from '../errors.js';
+import { RespError, SubcommandSyntaxError } from '../errors.js';
 import { matchGlob } from '../glob.js';
 import { encodeReply, PushReply, type Reply } from '../resp/reply.js';
 import type { Server } from '../server.js';
@@ -229,11 +229,16 @@ export function punsubscribeCommand(c: Client, args: string[]): Reply | typeof B
   return BLOCKED;
 }
 
+/** PUBLISH: delivers here and, in cluster mode, to every other node's subscribers (the count is of local receivers, as in Redis). */
 export function publishCommand(c: Client, args: string[]): Reply {
-  return publish(c.server, args[1]!, args[2]!);
+  const receivers = publish(c.server, args[1]!, args[2]!);
+  c.server.cluster?.propagatePublish(args[1]!, args[2]!);
+  return receivers;
 }
 
+/** PUBSUB CHANNELS [pattern]: one pattern at most (Redis answers more with its subcommand syntax error). */
 export function pubsubChannelsCommand(c: Client, args: string[]): Reply {
+  if (args.length > 3) throw new SubcommandSyntaxError('pubsub', args[1]!);
   const reg = registryOf(c.server).channels;
   const pattern = args[2];
   const out: Reply[] = [];

@@ -8,7 +8,7 @@
  */
 import type { Client } from '../client.js';
 import type { HandlerTable } from '../command-handler.js';
-import { RespError } from '../errors.js';
+import { RespError, SubcommandSyntaxError } from '../errors.js';
 import { OK, type Reply } from '../resp/reply.js';
 import { helpReply } from './connection.js';
 
@@ -117,7 +117,7 @@ export function scriptExistsCommand(_c: Client, args: string[]): Reply {
 
 export function functionFlushCommand(_c: Client, args: string[]): Reply {
   if (args.length > 3) {
-    throw new RespError(`ERR unknown subcommand or wrong number of arguments for '${args[1]!}'. Try FUNCTION HELP.`);
+    throw new SubcommandSyntaxError('function', args[1]!);
   }
   if (args.length === 3 && !isFlushMode(args[2]!)) throw new RespError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   return OK;

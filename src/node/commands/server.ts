@@ -14,7 +14,7 @@ import { signalDatabaseReady } from '../blocking.js';
 import { BLOCKED, type HandlerTable } from '../command-handler.js';
 import { clampHz, ConfigError, type ConfigValue } from '../config.js';
 import { COMMANDS } from '../dispatch.js';
-import { NO_SUCH_KEY, NOT_INTEGER, RespError, SYNTAX } from '../errors.js';
+import { NO_SUCH_KEY, NOT_INTEGER, RespError, SubcommandSyntaxError, SYNTAX } from '../errors.js';
 import { matchGlob } from '../glob.js';
 import { datasetMemory, genInfo } from '../info.js';
 import type { Database } from '../keyspace.js';
@@ -494,7 +494,7 @@ export function debugCommand(c: Client, args: string[]): Reply {
     return OK;
   }
   if ((sub === 'reload' || sub === 'jmap') && args.length === 2) return OK;
-  throw new RespError(`ERR unknown subcommand or wrong number of arguments for '${args[1]!}'. Try DEBUG HELP.`);
+  throw new SubcommandSyntaxError('debug', args[1]!);
 }
 
 /*------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { connect } from 'node:net';
-import { BUS_MAGIC, BusProtocolError, encodeMessage, FrameReader, MAX_BODY, MSG, packSlots, bitmapHas, type Heartbeat } from '../../../src/node/cluster/bus.js';
+import { BUS_MAGIC, BusProtocolError, encodeMessage, FrameReader, MAX_BODY, MSG, packSlots, bitmapHas, type Heartbeat, type PublishMessage } from '../../../src/node/cluster/bus.js';
 import { cmd, launch, newNode, stopAll } from './helpers.js';
 
 const idArb = fc.stringMatching(/^[0-9a-f]{40}$/);
@@ -51,6 +51,39 @@ describe('cluster bus framing', () => {
       { numRuns: 200 },
     );
   }, 120_000);
+
+  it('encodeMessage and FrameReader round-trip PUBLISH messages of any bytes, between heartbeats, split at any byte', () => {
+    const latin1 = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('latin1'));
+    const publishArb: fc.Arbitrary<PublishMessage> = fc.record({ type: fc.constant(MSG.publish), id: idArb, channel: latin1, message: latin1 });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(publishArb, heartbeatArb), { minLength: 1, maxLength: 4 }), fc.nat(), fc.nat(), (msgs, cut1, cut2) => {
+        const bytes = Buffer.concat(msgs.map(encodeMessage));
+        const [a, b] = [cut1 % (bytes.length + 1), cut2 % (bytes.length + 1)].sort((x, y) => x - y);
+        const r = new FrameReader();
+        const got = [...r.push(bytes.subarray(0, a)), ...r.push(bytes.subarray(a, b)), ...r.push(bytes.subarray(b))];
+        expect(got).toEqual(msgs.map((m) => (m.type === MSG.publish ? m : { ...m, slots: new Uint8Array((m as Heartbeat).slots) })));
+      }),
+      { numRuns: 200 },
+    );
+  }, 120_000);
+
+  it('FrameReader takes a PUBLISH bigger than MAX_BODY in small chunks, with the next frame in its last chunk', () => {
+    const message = Buffer.alloc(MAX_BODY * 3 + 5);
+    for (let i = 0; i < message.length; i++) message[i] = (i * 31) & 0xff;
+    const pub: PublishMessage = { type: MSG.publish, id: 'b'.repeat(40), channel: 'c', message: message.toString('latin1') };
+    const fail = { type: MSG.fail, id: 'a'.repeat(40) };
+    const bytes = Buffer.concat([encodeMessage(pub), encodeMessage(fail)]);
+    const r = new FrameReader();
+    const got = [];
+    for (let at = 0; at < bytes.length; at += 65_536) got.push(...r.push(bytes.subarray(at, at + 65_536)));
+    expect(got).toHaveLength(2);
+    expect(got[0]).toEqual(pub);
+    expect(got[1]).toEqual(fail);
+    // Other types keep the 1 MiB limit.
+    const tooLong = encodeMessage(fail);
+    tooLong.writeUInt32BE(MAX_BODY + 1, 8);
+    expect(() => new FrameReader().push(tooLong)).toThrow(BusProtocolError);
+  });
 
   it('packSlots sets exactly the bits of the given slots', () => {
     const per = new Uint8Array(16384);

@@ -39,6 +39,11 @@ describe('a fresh cluster node', () => {
     c.close();
   });
 
+  it('CLUSTER FAILOVER with too many arguments quotes the subcommand as typed, as Redis 7.0 does', async () => {
+    expect(await cmd(n.port, 'cluster', 'failover', 'force', 'x')).toBe("-ERR unknown subcommand or wrong number of arguments for 'failover'. Try CLUSTER HELP.\r\n");
+    expect(await cmd(n.port, 'CLUSTER', 'FAILOVER', 'force', 'x')).toBe("-ERR unknown subcommand or wrong number of arguments for 'FAILOVER'. Try CLUSTER HELP.\r\n");
+  });
+
   it('CLUSTER subcommands reject bad arguments with Redis 7.0 error texts', async () => {
     const cases: [string[], string][] = [
       [['CLUSTER', 'COUNTKEYSINSLOT', '16384'], '-ERR Invalid slot\r\n'],
@@ -225,6 +230,39 @@ describe('a three-node cluster', () => {
       return true;
     });
   }, 60_000);
+
+  it('PUBLISH on one node reaches subscribers on every node byte for byte, its reply counting the local ones', async () => {
+    await waitForOk(nodes);
+    const channel = 'news\x00\xff';
+    const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
+    const here = await RawClient.connect(nodes[0]!.port);
+    const there = await RawClient.connect(nodes[1]!.port);
+    const pattern = await RawClient.connect(nodes[2]!.port);
+    try {
+      expect((await here.call('SUBSCRIBE', Buffer.from(channel, 'latin1'))).toString('latin1')).toBe(`*3\r\n$9\r\nsubscribe\r\n${bulk(channel)}:1\r\n`);
+      await there.call('SUBSCRIBE', Buffer.from(channel, 'latin1'));
+      await pattern.call('PSUBSCRIBE', 'news*');
+      // Redis counts the receivers on the node that ran PUBLISH only.
+      expect(await cmd(nodes[0]!.port, 'PUBLISH', channel, 'a\r\nb')).toBe(':1\r\n');
+      for (const c of [here, there]) expect((await c.next()).toString('latin1')).toBe(`*3\r\n$7\r\nmessage\r\n${bulk(channel)}${bulk('a\r\nb')}`);
+      expect((await pattern.next()).toString('latin1')).toBe(`*4\r\n$8\r\npmessage\r\n${bulk('news*')}${bulk(channel)}${bulk('a\r\nb')}`);
+      // A message bigger than any other bus frame (MAX_BODY, 1 MiB) arrives whole.
+      const big = Buffer.alloc(3 << 20);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
+      const publisher = await RawClient.connect(nodes[2]!.port);
+      // Its one local receiver is the pattern subscriber on the same node.
+      expect((await publisher.call('PUBLISH', Buffer.from(channel, 'latin1'), big)).toString()).toBe(':1\r\n');
+      publisher.close();
+      const expected = Buffer.concat([Buffer.from(`*3\r\n$7\r\nmessage\r\n${bulk(channel)}$${big.length}\r\n`, 'latin1'), big, Buffer.from('\r\n')]);
+      for (const c of [here, there]) expect((await c.next()).equals(expected)).toBe(true);
+      expect((await pattern.next()).subarray(-big.length - 2, -2).equals(big)).toBe(true);
+      const info = await cmd(nodes[2]!.port, 'CLUSTER', 'INFO');
+      expect(info).toContain('cluster_stats_messages_publish_sent:2\r\n');
+      expect(await cmd(nodes[0]!.port, 'CLUSTER', 'INFO')).toContain('cluster_stats_messages_publish_received:1\r\n');
+    } finally {
+      for (const c of [here, there, pattern]) c.close();
+    }
+  }, 30_000);
 
   it('CLUSTER FORGET removes a node and gossip does not bring it back for a minute', async () => {
     const c0 = nodes[0]!;

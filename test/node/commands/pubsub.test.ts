@@ -93,6 +93,8 @@ describe('PUBSUB', () => {
     await b.text('SUBSCRIBE', 'room:1');
     await b.text('PSUBSCRIBE', 'room:*');
     expect(await q.text('PUBSUB', 'CHANNELS', 'room:*')).toBe('*1\r\n$6\r\nroom:1\r\n');
+    // One pattern at most; the subcommand is quoted as typed (Redis 7.0).
+    expect(await q.text('PUBSUB', 'channels', 'room:*', 'x')).toBe("-ERR unknown subcommand or wrong number of arguments for 'channels'. Try PUBSUB HELP.\r\n");
     expect(await q.text('PUBSUB', 'NUMSUB', 'room:1', 'none')).toBe('*4\r\n$6\r\nroom:1\r\n:2\r\n$4\r\nnone\r\n:0\r\n');
     expect(await q.text('PUBSUB', 'NUMPAT')).toBe(':1\r\n');
     b.close();
