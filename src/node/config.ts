@@ -116,6 +116,7 @@ export const DIRECTIVES: readonly Directive[] = [
   enumeration('cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint']),
   bool('cluster-require-full-coverage', true),
   bool('cluster-allow-reads-when-down', false),
+  bool('cluster-allow-pubsubshard-when-down', true),
   bool('cluster-allow-replica-migration', true),
   int('cluster-migration-barrier', 1, 0, 2 ** 31 - 1),
   bool('cluster-replica-no-failover', false),

@@ -268,7 +268,7 @@ function section(name: string, server: Server): string {
       const ps = pubsubCounts(server);
       line('pubsub_channels', ps.channels);
       line('pubsub_patterns', ps.patterns);
-      line('pubsubshard_channels', 0);
+      line('pubsubshard_channels', ps.shardChannels);
       line('latest_fork_usec', 0);
       line('total_forks', 0);
       line('migrate_cached_sockets', 0);

@@ -14,14 +14,17 @@
  *     the keys that exist here and those that do not.
  *  3. No keys at all: serve locally.
  *  4. The cluster state is fail: CLUSTERDOWN, unless reads are allowed when
- *     down and the command does not write.
+ *     down and the command does not write. Shard pub/sub commands (whose
+ *     keys are channels) go on instead while
+ *     `cluster-allow-pubsubshard-when-down` is set (the default).
  *  5. MIGRATE on an open slot always runs here.
  *  6. Migrating and some key is missing: TRYAGAIN if some other key exists
  *     (a multi-key command straddling the move), else ASK the target.
  *  7. Importing and the client sent ASKING (or the command is flagged
  *     `asking`, RESTORE-ASKING): serve here, unless several keys are involved
  *     and some are missing (TRYAGAIN).
- *  8. A READONLY client on a replica may read its own master's slots.
+ *  8. A READONLY client on a replica may read its own master's slots; so
+ *     may any client a shard channel of them.
  *  9. Otherwise: the owner serves, anyone else answers MOVED.
  *
  * Decisions name nodes by id; the caller renders them with addresses.
@@ -57,6 +60,8 @@ export interface RouteContext {
   readonly clusterOk: boolean;
   /** `cluster-allow-reads-when-down`. */
   readonly allowReadsWhenDown: boolean;
+  /** `cluster-allow-pubsubshard-when-down`. */
+  readonly allowPubsubShardWhenDown: boolean;
   /** The client sent ASKING just before this command. */
   readonly asking: boolean;
   /** The client sent READONLY. */
@@ -169,25 +174,26 @@ function scanCommand(scan: Scan, ctx: RouteContext, spec: CommandSpec, args: rea
   }
 }
 
-/** Step 4: the refusal while the cluster is down, or undefined (it is up, or this read may go on). */
-function downDecision(ctx: RouteContext, isWrite: boolean): RouteDecision | undefined {
+/** Step 4: the refusal while the cluster is down, or undefined (it is up, or this command may go on). */
+function downDecision(ctx: RouteContext, flags: number): RouteDecision | undefined {
   if (ctx.clusterOk) return undefined;
+  if (flags & ROUTE_PUBSUB) return ctx.allowPubsubShardWhenDown ? undefined : DOWN_STATE;
   if (!ctx.allowReadsWhenDown) return DOWN_STATE;
-  return isWrite ? DOWN_READONLY : undefined;
+  return flags & ROUTE_WRITE ? DOWN_READONLY : undefined;
 }
 
-/** Steps 8-9: a READONLY replica reads its master's slots; otherwise the owner serves and others answer MOVED. */
-function ownerDecision(ctx: RouteContext, slot: number, owner: string, isWrite: boolean): RouteDecision {
-  if (ctx.readonly && !isWrite && ctx.myMaster !== null && ctx.myMaster === owner) return LOCAL;
+/** Steps 8-9: a READONLY replica reads its master's slots (shard channels too); otherwise the owner serves and others answer MOVED. */
+function ownerDecision(ctx: RouteContext, slot: number, owner: string, flags: number): RouteDecision {
+  const isWrite = (flags & ROUTE_WRITE) !== 0;
+  if ((ctx.readonly || flags & ROUTE_PUBSUB) && !isWrite && ctx.myMaster !== null && ctx.myMaster === owner) return LOCAL;
   return owner === ctx.myId ? LOCAL : { kind: 'moved', slot, node: owner };
 }
 
 function decide(scan: Scan, ctx: RouteContext, flags: number): RouteDecision {
-  const isWrite = (flags & ROUTE_WRITE) !== 0;
   if (scan.verdict !== undefined) return scan.verdict;
   if (scan.firstKey === undefined) return LOCAL;
   const st = scan.state!;
-  const down = downDecision(ctx, isWrite);
+  const down = downDecision(ctx, flags);
   if (down !== undefined) return down;
   if ((scan.migrating || scan.importing) && flags & ROUTE_MIGRATE) return LOCAL;
   if (scan.migrating && scan.missing > 0) {
@@ -196,7 +202,7 @@ function decide(scan: Scan, ctx: RouteContext, flags: number): RouteDecision {
   if (scan.importing && (ctx.asking || flags & ROUTE_ASKING)) {
     return scan.multipleKeys && scan.missing > 0 ? TRY_AGAIN : LOCAL;
   }
-  return ownerDecision(ctx, scan.slot, st.owner!, isWrite);
+  return ownerDecision(ctx, scan.slot, st.owner!, flags);
 }
 
 /**
@@ -257,8 +263,7 @@ function routeOneKey(ctx: RouteContext, key: string, flags: number): RouteDecisi
   const owner = st.owner;
   if (owner === null) return DOWN_UNBOUND;
   if ((owner === ctx.myId && st.migratingTo !== null) || st.importingFrom !== null) return undefined;
-  const isWrite = (flags & ROUTE_WRITE) !== 0;
-  return downDecision(ctx, isWrite) ?? ownerDecision(ctx, slot, owner, isWrite);
+  return downDecision(ctx, flags) ?? ownerDecision(ctx, slot, owner, flags);
 }
 
 /**
@@ -268,10 +273,12 @@ function routeOneKey(ctx: RouteContext, key: string, flags: number): RouteDecisi
  */
 export function routeTransaction(ctx: RouteContext, queued: readonly RoutedCommand[]): RouteDecision {
   const scan = newScan();
+  // The transaction writes if any queued command writes, and counts as shard pub/sub if any queued one is (Redis's pubsubshard_included).
   let write = 0;
   for (const q of queued) {
     const f = q.flags ?? routeFlags(q.spec);
     write |= f & ROUTE_WRITE;
+    if (f & ROUTE_HAS_KEYS) write |= f & ROUTE_PUBSUB;
     scanCommand(scan, ctx, q.spec, q.args, (f & ROUTE_PUBSUB) !== 0);
     if (scan.verdict !== undefined) break;
   }

@@ -27,6 +27,8 @@ const commandArb: fc.Arbitrary<string[]> = fc.oneof(
   keyArb.map((k) => ['MIGRATE', '127.0.0.1', '1', k, '0', '100']),
   fc.array(keyArb, { minLength: 1, maxLength: 3 }).map((ks) => ['MIGRATE', '127.0.0.1', '1', '', '0', '100', 'KEYS', ...ks]),
   keyArb.map((k) => ['RESTORE-ASKING', k, '0', 'payload']),
+  keyArb.map((k) => ['SPUBLISH', k, 'm']),
+  fc.array(keyArb, { minLength: 1, maxLength: 3 }).map((ks) => ['SSUBSCRIBE', ...ks]),
 );
 
 interface World {
@@ -35,6 +37,7 @@ interface World {
   myMaster: string | null;
   clusterOk: boolean;
   allowReadsWhenDown: boolean;
+  allowPubsubShardWhenDown: boolean;
   asking: boolean;
   readonly: boolean;
   /** The context answers `servedHere` (else it always says false, and the router reads every slot state). */
@@ -51,6 +54,7 @@ const worldArb: fc.Arbitrary<World> = fc.record({
   myMaster: fc.option(fc.constantFrom(NODES[1]!, NODES[2]!), { nil: null }),
   clusterOk: fc.boolean(),
   allowReadsWhenDown: fc.boolean(),
+  allowPubsubShardWhenDown: fc.boolean(),
   asking: fc.boolean(),
   readonly: fc.boolean(),
   shortcut: fc.boolean(),
@@ -62,6 +66,7 @@ function ctxOf(w: World): RouteContext {
     myMaster: w.myMaster,
     clusterOk: w.clusterOk,
     allowReadsWhenDown: w.allowReadsWhenDown,
+    allowPubsubShardWhenDown: w.allowPubsubShardWhenDown,
     asking: w.asking,
     readonly: w.readonly,
     slotState: (s) => w.states.get(s) ?? { owner: null, migratingTo: null, importingFrom: null },
@@ -88,19 +93,27 @@ function model(w: World, cmds: { spec: CommandSpec; args: string[] }[]): RouteDe
   if (keys.some((k) => keySlot(k) !== firstSlot)) return { kind: 'cross-slot' };
   const migrating = st.owner === ME && st.migratingTo !== null;
   const importing = !migrating && st.importingFrom !== null;
-  const missing = migrating || importing ? keys.filter((k) => !w.existing.has(k)).length : 0;
+  // A shard channel is never looked up in the keyspace.
+  const isKeyMissing = (c: { spec: CommandSpec; args: string[] }, k: string): boolean => !c.spec.flags.includes('pubsub') && !w.existing.has(k);
+  const missing = migrating || importing ? cmds.flatMap((c) => getKeys(c.spec, c.args).filter((k) => isKeyMissing(c, k))).length : 0;
   const existing = keys.length - missing;
   const multiple = new Set(keys).size > 1;
   const write = cmds.some((c) => c.spec.flags.includes('write'));
+  // Shard pub/sub: channels in key positions, served when down if allowed, and by a replica of the owner.
+  const shard = cmds.some((c) => c.spec.flags.includes('pubsub') && getKeys(c.spec, c.args).length > 0);
   if (!w.clusterOk) {
-    if (!w.allowReadsWhenDown) return { kind: 'cluster-down', reason: 'down' };
-    if (write) return { kind: 'cluster-down', reason: 'readonly-down' };
+    if (shard) {
+      if (!w.allowPubsubShardWhenDown) return { kind: 'cluster-down', reason: 'down' };
+    } else {
+      if (!w.allowReadsWhenDown) return { kind: 'cluster-down', reason: 'down' };
+      if (write) return { kind: 'cluster-down', reason: 'readonly-down' };
+    }
   }
   const single = cmds.length === 1 ? cmds[0]!.spec : undefined;
   if ((migrating || importing) && single?.name === 'migrate') return { kind: 'local' };
   if (migrating && missing > 0) return existing > 0 ? { kind: 'try-again' } : { kind: 'ask', slot: firstSlot, node: st.migratingTo! };
   if (importing && (w.asking || (single?.flags.includes('asking') ?? false))) return multiple && missing > 0 ? { kind: 'try-again' } : { kind: 'local' };
-  if (w.readonly && !write && w.myMaster !== null && w.myMaster === st.owner) return { kind: 'local' };
+  if ((w.readonly || shard) && !write && w.myMaster !== null && w.myMaster === st.owner) return { kind: 'local' };
   return st.owner === ME ? { kind: 'local' } : { kind: 'moved', slot: firstSlot, node: st.owner };
 }
 
@@ -132,6 +145,7 @@ describe('routeCommand', () => {
       myMaster: null,
       clusterOk: true,
       allowReadsWhenDown: false,
+      allowPubsubShardWhenDown: true,
       asking: false,
       readonly: false,
       shortcut: true,
@@ -152,7 +166,7 @@ describe('routeCommand', () => {
   });
 
   it('routeCommand serves keyless commands locally even when the cluster is down', () => {
-    const w: World = { states: new Map(), existing: new Set(), myMaster: null, clusterOk: false, allowReadsWhenDown: false, asking: false, readonly: false, shortcut: true };
+    const w: World = { states: new Map(), existing: new Set(), myMaster: null, clusterOk: false, allowReadsWhenDown: false, allowPubsubShardWhenDown: true, asking: false, readonly: false, shortcut: true };
     expect(routeCommand(ctxOf(w), spec('ping'), ['PING'])).toEqual({ kind: 'local' });
   });
 });

@@ -28,6 +28,10 @@
  *   and relays it no further. The command's reply counts only the local
  *   receivers (Redis's too). A node whose link is down misses the message;
  *   pub/sub is fire and forget.
+ * - Shard channels (SSUBSCRIBE) live on their slot's owner. The cron
+ *   notices any change of the slot table and unsubscribes, with a
+ *   `sunsubscribe` push, the clients of channels whose slot this node (or,
+ *   on a replica, its master) no longer serves, so they follow the slot.
  */
 import { createServer, connect, type Server as NetServer, type Socket } from 'node:net';
 import { isAbsolute, join } from 'node:path';
@@ -35,7 +39,7 @@ import type { CommandSpec } from '../../router/command-spec.js';
 import { lookupCommand } from '../../router/command-table.js';
 import { LOCAL, ROUTE_HAS_KEYS, routeCommand, routeFlags, routeTransaction, type RouteContext, type RouteDecision, type RoutedCommand, type SlotState } from '../../router/route.js';
 import type { SlotMap } from '../../router/slot-map.js';
-import { SLOT_COUNT } from '../../router/slot.js';
+import { keySlot, SLOT_COUNT } from '../../router/slot.js';
 import type { Client } from '../client.js';
 import { AskError, ClusterDownError, CrossSlotError, MovedError, RespError, TryAgainError } from '../errors.js';
 import type { Server } from '../server.js';
@@ -52,7 +56,7 @@ import {
   type Heartbeat,
   type PublishMessage,
 } from './bus.js';
-import { publish } from '../commands/pubsub.js';
+import { dropShardChannels, publish } from '../commands/pubsub.js';
 import { transferLockError } from './chunked-transfer.js';
 import { slotBitmapOf, type BusStats } from './describe.js';
 import { formatNodesConf, readNodesConf, writeNodesConf, writeNodesConfAsync } from './nodes-conf.js';
@@ -332,6 +336,7 @@ export class Cluster {
       myMaster: null,
       clusterOk: false,
       allowReadsWhenDown: false,
+      allowPubsubShardWhenDown: true,
       asking: false,
       readonly: false,
       slotState: (slot: number): SlotState => {
@@ -383,6 +388,7 @@ export class Cluster {
     ctx.clusterOk = this.ok;
     // Only consulted while the cluster is down: no config lookup per command otherwise.
     ctx.allowReadsWhenDown = !this.ok && this.server.config.getBool('cluster-allow-reads-when-down');
+    ctx.allowPubsubShardWhenDown = this.ok || this.server.config.getBool('cluster-allow-pubsubshard-when-down');
     ctx.asking = c.asking;
     ctx.readonly = c.readonlyMode;
     return ctx;
@@ -787,6 +793,20 @@ export class Cluster {
     return true;
   }
 
+  /** The slot table the shard channels were last checked against, and its version then. */
+  #shardCheck: { map: SlotMap<ClusterNode>; version: number } | undefined;
+
+  /** After any change of slot owners: drops the shard channels of slots not served here any more (see the header). */
+  #dropMovedShardChannels(): void {
+    const slots = this.state.slots;
+    if (this.#shardCheck !== undefined && this.#shardCheck.map === slots && this.#shardCheck.version === slots.version) return;
+    this.#shardCheck = { map: slots, version: slots.version };
+    const me = this.myself;
+    const serving = me.isReplica && me.master ? me.master : me;
+    const dropped = dropShardChannels(this.server, (channel) => slots.get(keySlot(channel)) === serving);
+    if (dropped > 0) this.server.log('verbose', `Unsubscribed the clients of ${dropped} shard channel(s) whose slots moved away`);
+  }
+
   /** Equal configEpochs on two masters: the smaller id moves to a new epoch. */
   #handleEpochCollision(sender: ClusterNode): boolean {
     const me = this.myself;
@@ -806,6 +826,7 @@ export class Cluster {
   /** Every 100 ms: connect links, ping, time out handshakes, flag PFAIL. */
   cron(): void {
     const now = this.now;
+    this.#dropMovedShardChannels();
     const timeout = this.server.config.getNumber('cluster-node-timeout');
     for (const n of [...this.state.nodes.values()]) {
       if (n.isMyself) continue;
@@ -840,6 +861,7 @@ interface MutableRouteContext extends RouteContext {
   myMaster: string | null;
   clusterOk: boolean;
   allowReadsWhenDown: boolean;
+  allowPubsubShardWhenDown: boolean;
   asking: boolean;
   readonly: boolean;
 }

@@ -26,7 +26,7 @@ import {
   VerbatimReply,
   type Reply,
 } from '../resp/reply.js';
-import { channelCount, isSubscribed, patternCount, unsubscribeAll } from './pubsub.js';
+import { channelCount, isSubscribed, patternCount, shardChannelCount, unsubscribeAll } from './pubsub.js';
 import { parseInteger } from './server.js';
 
 /** Version HELLO reports: tools that check the server version see Redis 7.0. */
@@ -163,7 +163,7 @@ export function clientInfoLine(target: Client, current?: string): string {
     `id=${target.id} addr=${target.addr} laddr=${target.laddr} fd=${fd} name=${target.name}` +
     ` age=${Math.max(0, Math.floor((now - target.createdAt) / 1000))}` +
     ` idle=${Math.max(0, Math.floor((target.server.clock.monotonic() - target.lastInteraction) / 1000))}` +
-    ` flags=${clientFlags(target)} db=${target.dbIndex} sub=${sub} psub=${psub} ssub=0 multi=${multi}` +
+    ` flags=${clientFlags(target)} db=${target.dbIndex} sub=${sub} psub=${psub} ssub=${shardChannelCount(target)} multi=${multi}` +
     ` qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=0 multi-mem=0 rbs=16384 rbp=0` +
     ` obl=0 oll=0 omem=${omem} tot-mem=${22000 + qbuf + omem} events=${omem > 0 ? 'rw' : 'r'}` +
     ` cmd=${current ?? target.lastCommand} user=default redir=-1 resp=${target.proto}`

@@ -205,6 +205,8 @@ function applyConfig(server: Server, name: string, value: ConfigValue): void {
 
 /** Key-spec flags as COMMAND INFO shows them, derived from the command's flags. */
 function keySpecFlags(spec: CommandSpec): string[] {
+  // The only pub/sub commands with key positions are the shard ones, whose "keys" are channels.
+  if (spec.flags.includes('pubsub')) return ['not_key'];
   if (spec.flags.includes('readonly')) return ['RO', 'access'];
   if (spec.flags.includes('write')) return ['RW', 'update'];
   return ['RW', 'access'];
@@ -246,7 +248,8 @@ function commandInfo(spec: CommandSpec): Reply {
     new SetReply((spec.acl ?? []).map((a) => new SimpleString('@' + a))),
     new SetReply((spec.tips ?? []).slice()),
     new SetReply(keySpecs(spec)),
-    (spec.subcommands ?? []).map(commandInfo),
+    // Redis 7.0 answers an empty set, not an empty array, for a command without subcommands (RESP3 `~0`).
+    spec.subcommands !== undefined ? spec.subcommands.map(commandInfo) : new SetReply([]),
   ];
 }
 
@@ -285,7 +288,8 @@ function commandKeyIndexes(args: string[]): { spec: CommandSpec; cmdArgs: string
   const cmdArgs = args.slice(2);
   const spec = specForArgs(cmdArgs);
   if (spec === undefined) throw new RespError('ERR Invalid command specified');
-  if (spec.keys === undefined && spec.getKeys === undefined) throw new RespError('ERR The command has no key arguments');
+  // Shard channels are in the key positions of SSUBSCRIBE & co. for routing only (Redis's not_key specs): no keys here.
+  if ((spec.keys === undefined && spec.getKeys === undefined) || spec.flags.includes('pubsub')) throw new RespError('ERR The command has no key arguments');
   const arity = spec.arity;
   if ((arity > 0 && cmdArgs.length !== arity) || cmdArgs.length < -arity) {
     throw new RespError('ERR Invalid number of arguments specified for command');

@@ -264,6 +264,47 @@ describe('a three-node cluster', () => {
     }
   }, 30_000);
 
+  it('SSUBSCRIBE and SPUBLISH route by the channel slot and stay on its owner; losing the slot unsubscribes with sunsubscribe', async () => {
+    await waitForOk(nodes);
+    // A channel on node 0's slots (0-5460) holding no keys, so that the slot can be given away.
+    let channel = '';
+    let slot = -1;
+    for (let i = 0; slot < 0; i++) {
+      const s = Number((await cmd(nodes[0]!.port, 'CLUSTER', 'KEYSLOT', `ch${i}`)).slice(1));
+      if (s <= 5460 && (await cmd(nodes[0]!.port, 'CLUSTER', 'COUNTKEYSINSLOT', String(s))) === ':0\r\n') [channel, slot] = [`ch${i}`, s];
+    }
+    expect(await cmd(nodes[1]!.port, 'SSUBSCRIBE', channel)).toBe(`-MOVED ${slot} 127.0.0.1:${nodes[0]!.port}\r\n`);
+    expect(await cmd(nodes[0]!.port, 'SSUBSCRIBE', channel, 'foo')).toBe("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    expect(await cmd(nodes[1]!.port, 'SPUBLISH', channel, 'm')).toBe(`-MOVED ${slot} 127.0.0.1:${nodes[0]!.port}\r\n`);
+    const sub = await RawClient.connect(nodes[0]!.port);
+    const plain = await RawClient.connect(nodes[1]!.port);
+    try {
+      expect(await sub.text('SSUBSCRIBE', channel)).toBe(`*3\r\n$10\r\nssubscribe\r\n$${channel.length}\r\n${channel}\r\n:1\r\n`);
+      await plain.text('SUBSCRIBE', channel);
+      // Delivered on the owner only: no bus broadcast, and a plain subscriber of the same name hears nothing.
+      expect(await cmd(nodes[0]!.port, 'SPUBLISH', channel, 'm1')).toBe(':1\r\n');
+      expect((await sub.next()).toString('latin1')).toBe(`*3\r\n$8\r\nsmessage\r\n$${channel.length}\r\n${channel}\r\n$2\r\nm1\r\n`);
+      expect(await cmd(nodes[1]!.port, 'PUBSUB', 'NUMSUB', channel)).toBe(`*2\r\n$${channel.length}\r\n${channel}\r\n:1\r\n`);
+      // The slot moves to node 2 (higher configEpoch, so every node takes its claim): the subscriber is told.
+      expect(await cmd(nodes[0]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', ids[2]!)).toBe('+OK\r\n');
+      expect(await cmd(nodes[2]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', ids[2]!)).toBe('+OK\r\n');
+      expect((await sub.next()).toString('latin1')).toBe(`*3\r\n$12\r\nsunsubscribe\r\n$${channel.length}\r\n${channel}\r\n:0\r\n`);
+      expect(await cmd(nodes[0]!.port, 'PUBSUB', 'SHARDCHANNELS')).toBe('*0\r\n');
+      expect(await cmd(nodes[0]!.port, 'SSUBSCRIBE', channel)).toBe(`-MOVED ${slot} 127.0.0.1:${nodes[2]!.port}\r\n`);
+      // Back to node 0, which first takes a configEpoch above node 2's.
+      expect(await cmd(nodes[0]!.port, 'CLUSTER', 'BUMPEPOCH')).toMatch(/^\+(BUMPED|STILL) \d+\r\n$/);
+      expect(await cmd(nodes[2]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', ids[0]!)).toBe('+OK\r\n');
+      expect(await cmd(nodes[0]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', ids[0]!)).toBe('+OK\r\n');
+      await waitFor('the slot back on node 0 everywhere', async () => {
+        for (const n of nodes.slice(1)) if ((await cmd(n.port, 'SPUBLISH', channel, 'x')) !== `-MOVED ${slot} 127.0.0.1:${nodes[0]!.port}\r\n`) return false;
+        return (await cmd(nodes[0]!.port, 'SPUBLISH', channel, 'x')) === ':0\r\n';
+      });
+    } finally {
+      sub.close();
+      plain.close();
+    }
+  }, 30_000);
+
   it('CLUSTER FORGET removes a node and gossip does not bring it back for a minute', async () => {
     const c0 = nodes[0]!;
     expect(await cmd(c0.port, 'CLUSTER', 'FORGET', '0'.repeat(40))).toBe(`-ERR Unknown node ${'0'.repeat(40)}\r\n`);

@@ -113,3 +113,54 @@ describe('PUBSUB', () => {
     expect(list).toContain(' flags=P db=0 sub=1 psub=1 ');
   });
 });
+
+describe('shard channels (SSUBSCRIBE, SPUBLISH, SUNSUBSCRIBE)', () => {
+  it('SSUBSCRIBE counts shard channels apart from channels and patterns, as Redis 7.0 does', async () => {
+    const s = await connect();
+    expect(await s.text('SUBSCRIBE', 'x')).toBe('*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n');
+    expect(await s.text('SSUBSCRIBE', 'a', 'b')).toBe('*3\r\n$10\r\nssubscribe\r\n$1\r\na\r\n:1\r\n');
+    expect(await text(s.next())).toBe('*3\r\n$10\r\nssubscribe\r\n$1\r\nb\r\n:2\r\n');
+    expect(await s.text('SSUBSCRIBE', 'a')).toBe('*3\r\n$10\r\nssubscribe\r\n$1\r\na\r\n:2\r\n');
+    expect(await s.text('SUNSUBSCRIBE', 'a')).toBe('*3\r\n$12\r\nsunsubscribe\r\n$1\r\na\r\n:1\r\n');
+    // SUNSUBSCRIBE leaves shard channels only; the client stays subscribed to x.
+    expect(await s.text('SUNSUBSCRIBE')).toBe('*3\r\n$12\r\nsunsubscribe\r\n$1\r\nb\r\n:0\r\n');
+    expect(await s.text('SUNSUBSCRIBE')).toBe('*3\r\n$12\r\nsunsubscribe\r\n$-1\r\n:0\r\n');
+    expect(await s.text('GET', 'k')).toMatch(/^-ERR Can't execute 'get'/);
+  });
+
+  it('SPUBLISH reaches shard subscribers only, never channel or pattern subscribers, as smessage', async () => {
+    const shard = await connect();
+    const plain = await connect();
+    const pattern = await connect();
+    const pub = await connect();
+    await shard.text('SSUBSCRIBE', 'orders\x00');
+    await plain.text('SUBSCRIBE', 'orders\x00');
+    await pattern.text('PSUBSCRIBE', 'orders*');
+    expect(await pub.text('SPUBLISH', 'orders\x00', 'm\r\n1')).toBe(':1\r\n');
+    expect(await text(shard.next())).toBe('*3\r\n$8\r\nsmessage\r\n$7\r\norders\x00\r\n$4\r\nm\r\n1\r\n');
+    // PUBLISH on the same name is another channel: only the plain and pattern subscribers get it.
+    expect(await pub.text('PUBLISH', 'orders\x00', 'p')).toBe(':2\r\n');
+    expect(await text(plain.next())).toBe('*3\r\n$7\r\nmessage\r\n$7\r\norders\x00\r\n$1\r\np\r\n');
+    expect(await pub.text('PUBSUB', 'SHARDNUMSUB', 'orders\x00', 'none')).toBe('*4\r\n$7\r\norders\x00\r\n:1\r\n$4\r\nnone\r\n:0\r\n');
+    expect(await pub.text('PUBSUB', 'SHARDCHANNELS', 'ord*')).toBe('*1\r\n$7\r\norders\x00\r\n');
+    expect(await pub.text('PUBSUB', 'CHANNELS', 'ord*')).toBe('*1\r\n$7\r\norders\x00\r\n');
+    expect(await pub.text('INFO', 'stats')).toContain('\r\npubsubshard_channels:1\r\n');
+    expect(await pub.text('CLIENT', 'LIST', 'TYPE', 'pubsub')).toContain(' sub=0 psub=0 ssub=1 ');
+    // A RESP3 subscriber gets a push; RESET drops the shard subscription with the rest.
+    await shard.text('RESET');
+    expect(await pub.text('SPUBLISH', 'orders\x00', 'gone')).toBe(':0\r\n');
+    const r3 = await connect();
+    await r3.text('HELLO', '3');
+    expect(await r3.text('SSUBSCRIBE', 's')).toBe('>3\r\n$10\r\nssubscribe\r\n$1\r\ns\r\n:1\r\n');
+    expect(await pub.text('SPUBLISH', 's', 'v')).toBe(':1\r\n');
+    expect(await text(r3.next())).toBe('>3\r\n$8\r\nsmessage\r\n$1\r\ns\r\n$1\r\nv\r\n');
+  });
+
+  it('SSUBSCRIBE inside MULTI is refused at EXEC, as blocking commands are (Redis 7.0)', async () => {
+    const c = await connect();
+    await c.text('MULTI');
+    expect(await c.text('SSUBSCRIBE', 'm')).toBe('+QUEUED\r\n');
+    expect(await c.text('EXEC')).toBe("*1\r\n-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n");
+    expect(await c.text('PUBSUB', 'SHARDNUMSUB', 'm')).toBe('*2\r\n$1\r\nm\r\n:0\r\n');
+  });
+});
