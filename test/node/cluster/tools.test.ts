@@ -1,7 +1,8 @@
 /**
  * Real Redis Cluster tools against three Shardis nodes: redis-cli --cluster
  * create / check / info / reshard / fix / add-node / del-node, redis-cli -c, ioredis Cluster and
- * node-redis createCluster (10,000 keys each, also while a slot moves).
+ * node-redis createCluster (10,000 keys each, also while a slot moves; pub/sub
+ * across nodes and node-redis's sharded pub/sub).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster as IoCluster } from 'ioredis';
@@ -104,6 +105,34 @@ describe('Redis Cluster tools against Shardis', () => {
       await nr.close();
     }
   }, 120_000);
+
+  it('ioredis Cluster and node-redis createCluster hear PUBLISH from whichever node runs it, and node-redis sSubscribe hears sPublish', async () => {
+    const got: string[] = [];
+    const sub = new IoCluster([{ host: '127.0.0.1', port: nodes[0]!.port }]);
+    const pub = new IoCluster([{ host: '127.0.0.1', port: nodes[2]!.port }]);
+    const nr = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${nodes[1]!.port}` }] });
+    nr.on('error', () => undefined);
+    try {
+      sub.on('message', (ch: string, m: string) => got.push(`io ${ch} ${m}`));
+      await sub.subscribe('tools:news');
+      await nr.connect();
+      await nr.subscribe('tools:news', (m, ch) => got.push(`nr ${ch} ${m}`));
+      await nr.sSubscribe('tools:orders', (m, ch) => got.push(`nr-shard ${ch} ${m}`));
+      // ioredis sends PUBLISH to a random master, so some of these run on nodes the subscribers are not connected to.
+      for (let i = 0; i < 6; i++) await pub.publish('tools:news', `m${i}`);
+      await nr.sPublish('tools:orders', 's1');
+      await waitFor('every message delivered', async () => got.length >= 13);
+      expect(got.sort()).toEqual([
+        ...[0, 1, 2, 3, 4, 5].map((i) => `io tools:news m${i}`),
+        ...[0, 1, 2, 3, 4, 5].map((i) => `nr tools:news m${i}`),
+        'nr-shard tools:orders s1',
+      ]);
+    } finally {
+      await sub.quit();
+      await pub.quit();
+      await nr.close();
+    }
+  }, 60_000);
 
   it('redis-cli --cluster fix closes an open slot and moves its keys to the owner', async () => {
     const slot = Number((await cmd(nodes[0]!.port, 'CLUSTER', 'KEYSLOT', 'key:1414')).slice(1));
