@@ -124,6 +124,8 @@ export class Cluster {
   #ctx: MutableRouteContext;
   /** Packed slot bitmaps per node, with the slot-table version they were made at. */
   readonly #packed = new Map<ClusterNode, { map: SlotMap<ClusterNode>; version: number; bits: Uint8Array }>();
+  /** The slot table the shard channels were last checked against, and its version then (`#dropMovedShardChannels`). */
+  #shardCheck: { map: SlotMap<ClusterNode>; version: number } | undefined;
   #slotState = { owner: null as string | null, migratingTo: null as string | null, importingFrom: null as string | null };
   /** Extra hooks (MIGRATE's connection cache) to close on shutdown. */
   readonly closeHooks: (() => void)[] = [];
@@ -793,9 +795,6 @@ export class Cluster {
     return true;
   }
 
-  /** The slot table the shard channels were last checked against, and its version then. */
-  #shardCheck: { map: SlotMap<ClusterNode>; version: number } | undefined;
-
   /** After any change of slot owners: drops the shard channels of slots not served here any more (see the header). */
   #dropMovedShardChannels(): void {
     const slots = this.state.slots;
@@ -823,7 +822,7 @@ export class Cluster {
   // Cron
   // ---------------------------------------------------------------------------
 
-  /** Every 100 ms: connect links, ping, time out handshakes, flag PFAIL. */
+  /** Every 100 ms: drop shard channels whose slot moved away, connect links, ping, time out handshakes, flag PFAIL. */
   cron(): void {
     const now = this.now;
     this.#dropMovedShardChannels();
