@@ -170,12 +170,6 @@ class Writer {
     this.u8(b.length);
     this.raw(b);
   }
-  /** A u32 length, then the string's bytes (latin1). */
-  str32(s: string): void {
-    this.u32(s.length);
-    this.#room(s.length);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
-  }
 }
 
 class Reader {
@@ -235,8 +229,29 @@ function frame(type: number, w: Writer): Buffer {
   return out;
 }
 
+/**
+ * A PUBLISH frame, written straight into a buffer of its exact size: a
+ * relayed PUBLISH is the one message sent per client command, so it skips
+ * the Writer's growable buffer and the copy into the frame.
+ */
+function encodePublish(p: PublishMessage): Buffer {
+  const body = 40 + 4 + p.channel.length + 4 + p.message.length;
+  const out = Buffer.allocUnsafe(HEADER_BYTES + body);
+  out.writeUInt32BE(BUS_MAGIC, 0);
+  out.writeUInt16BE(BUS_VERSION, 4);
+  out.writeUInt16BE(MSG.publish, 6);
+  out.writeUInt32BE(body, 8);
+  let pos = HEADER_BYTES + out.write(p.id.padEnd(40, '0').slice(0, 40), HEADER_BYTES, 'latin1');
+  pos = out.writeUInt32BE(p.channel.length, pos);
+  pos += out.write(p.channel, pos, 'latin1');
+  pos = out.writeUInt32BE(p.message.length, pos);
+  out.write(p.message, pos, 'latin1');
+  return out;
+}
+
 /** Encodes a message into one frame. */
 export function encodeMessage(msg: BusMessage): Buffer {
+  if (msg.type === MSG.publish) return encodePublish(msg as PublishMessage);
   const w = new Writer();
   if (msg.type === MSG.ping || msg.type === MSG.pong || msg.type === MSG.meet) {
     const h = msg as Heartbeat;
@@ -277,11 +292,6 @@ export function encodeMessage(msg: BusMessage): Buffer {
     w.id(u.id);
     w.u64(u.configEpoch);
     w.raw(u.slots);
-  } else if (msg.type === MSG.publish) {
-    const p = msg as PublishMessage;
-    w.id(p.id);
-    w.str32(p.channel);
-    w.str32(p.message);
   } else {
     w.raw((msg as OtherMessage).body);
   }

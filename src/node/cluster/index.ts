@@ -89,8 +89,26 @@ export class BusLink {
     this.createTime = now;
   }
 
+  /** Frames sent since the last flush are written together once the current event-loop turn's I/O is done. */
+  #corked = false;
+
+  /**
+   * Queues `buf` on the socket. Writes are corked until the event loop has
+   * run this turn's I/O callbacks (setImmediate; a nextTick would run after
+   * each client's read), so the frames of a burst (one PUBLISH relayed per
+   * client command) leave in one writev instead of one syscall each.
+   */
   send(buf: Buffer): void {
-    if (!this.closed) this.socket.write(buf);
+    if (this.closed) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.#corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(buf);
   }
 
   close(): void {
