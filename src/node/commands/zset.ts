@@ -16,7 +16,7 @@ import { matchGlob } from '../glob.js';
 import { formatDouble, parseDouble, parseInteger } from '../numbers.js';
 import { DoubleReply, NULL_ARRAY, type Reply } from '../resp/reply.js';
 import { SetValue } from '../types/set.js';
-import { ZSetValue, type LexBound, type ScoreRange, type ZSetLimits } from '../types/zset.js';
+import { sortedOrder, ZSetValue, type LexBound, type ScoreRange, type ZSetLimits } from '../types/zset.js';
 
 /*------------------------------------------------------------------------------
  * Errors
@@ -628,12 +628,11 @@ function zsetOpGeneric(c: Client, args: string[], numkeysIdx: number, dst: strin
   }
 
   if (dst !== null) return storeResult(c, dst, members, scores);
-  // Reply in sorted order.
-  const sortedResult = ZSetValue.from(members, scores, { maxEntries: Infinity, maxValue: Infinity });
-  const outM: string[] = [];
-  const outS: number[] = [];
-  if (sortedResult.size > 0) sortedResult.range(0, sortedResult.size - 1, false, outM, outS);
-  return membersReply(c, outM, withScores ? outS : null, true);
+  // Reply in sorted order (score, then member bytes), with the scores as
+  // computed: a weight of 0 on a negative score answers -0 here, as Redis's
+  // reply does, where a stored result keeps 0 (ZSetValue.from, as listpack).
+  const order = sortedOrder(members, scores);
+  return membersReply(c, order.map((i) => members[i]!), withScores ? order.map((i) => scores[i]!) : null, true);
 }
 
 /** Thrown to end a forEach early (ZINTERCARD LIMIT). */

@@ -453,19 +453,25 @@ export class ZSetValue implements CollectionValue {
       }
       return z;
     }
-    const idx = members.map((_, i) => i);
-    idx.sort((a, b) => {
-      const sa = scores[a]!;
-      const sb = scores[b]!;
-      if (sa !== sb) return sa < sb ? -1 : 1;
-      const ma = members[a]!;
-      const mb = members[b]!;
-      return ma < mb ? -1 : ma > mb ? 1 : 0;
-    });
+    const idx = sortedOrder(members, scores);
     z.#lpMembers = idx.map((i) => members[i]!);
     z.#lpScores = idx.map((i) => (scores[i] === 0 ? 0 : scores[i]!));
     return z;
   }
+}
+
+/** Indexes of `members`/`scores` in sorted-set order: by score, then by member bytes (-0 and 0 tie). */
+export function sortedOrder(members: readonly string[], scores: readonly number[]): number[] {
+  const idx = members.map((_, i) => i);
+  idx.sort((a, b) => {
+    const sa = scores[a]!;
+    const sb = scores[b]!;
+    if (sa !== sb) return sa < sb ? -1 : 1;
+    const ma = members[a]!;
+    const mb = members[b]!;
+    return ma < mb ? -1 : ma > mb ? 1 : 0;
+  });
+  return idx;
 }
 
 /*------------------------------------------------------------------------------

@@ -198,3 +198,14 @@ describe('ZSCAN', () => {
     expect(seen.size).toBe(300);
   });
 });
+
+describe('ZUNION and ZINTER replies', () => {
+  it('ZUNION answers -0 for a negative score times a weight of 0, where ZUNIONSTORE stores 0 (Redis 7.0)', async () => {
+    const c = await connect();
+    await c.text('ZADD', 'z3', '-1', 'a', '2', 'b');
+    expect(await c.text('ZUNION', '3', 'z1', 'z1', 'z3', 'WEIGHTS', '2', '1', '0', 'WITHSCORES')).toBe('*4\r\n$1\r\na\r\n$2\r\n-0\r\n$1\r\nb\r\n$1\r\n0\r\n');
+    expect(await c.text('ZINTER', '1', 'z3', 'WEIGHTS', '0', 'WITHSCORES')).toBe('*4\r\n$1\r\na\r\n$2\r\n-0\r\n$1\r\nb\r\n$1\r\n0\r\n');
+    expect(await c.text('ZUNIONSTORE', 'd', '1', 'z3', 'WEIGHTS', '0')).toBe(':2\r\n');
+    expect(await c.text('ZSCORE', 'd', 'a')).toBe('$1\r\n0\r\n');
+  });
+});
