@@ -93,6 +93,16 @@ export interface CommandSpec {
   readonly subcommands?: readonly CommandSpec[];
 }
 
+/**
+ * True if the spec's key positions hold shard channels, not keys (Redis's
+ * `not_key` key specs): SSUBSCRIBE, SUNSUBSCRIBE and SPUBLISH, the only
+ * pub/sub commands with key positions. They route by slot like keys, but
+ * are never looked up in a keyspace nor reported as keys.
+ */
+export function keysAreChannels(spec: CommandSpec): boolean {
+  return spec.flags.includes('pubsub');
+}
+
 /** Identity function that checks a list of specs against `CommandSpec`. */
 export function defineCommands<const T extends readonly CommandSpec[]>(specs: T): T {
   return specs;

@@ -29,7 +29,7 @@
  *
  * Decisions name nodes by id; the caller renders them with addresses.
  */
-import type { CommandSpec } from './command-spec.js';
+import { keysAreChannels, type CommandSpec } from './command-spec.js';
 import { keySlot } from './slot.js';
 
 /** Outcome of routing one command (or one transaction). */
@@ -107,7 +107,7 @@ export function routeFlags(spec: CommandSpec): number {
     f =
       (spec.keys !== undefined || spec.getKeys !== undefined ? ROUTE_HAS_KEYS : 0) |
       (spec.flags.includes('write') ? ROUTE_WRITE : 0) |
-      (spec.flags.includes('pubsub') ? ROUTE_PUBSUB : 0) |
+      (keysAreChannels(spec) ? ROUTE_PUBSUB : 0) |
       (spec.flags.includes('asking') ? ROUTE_ASKING : 0) |
       (spec.name === 'migrate' ? ROUTE_MIGRATE : 0);
     FLAGS_MEMO.set(spec, f);

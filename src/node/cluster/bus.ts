@@ -29,8 +29,9 @@
  *
  *     sender id (40) | channel length u32 | channel | message length u32 | message
  *
- * A PUBLISH body may be as long as MAX_PUBLISH_BODY (a message is one
- * argument, up to `proto-max-bulk-len`); every other body, MAX_BODY.
+ * A PUBLISH body may be as long as its u32 length allows (a message is one
+ * argument, up to `proto-max-bulk-len`; Redis's bus sets no limit either);
+ * every other body, MAX_BODY.
  */
 import { SLOT_COUNT } from '../../router/slot.js';
 
@@ -39,8 +40,6 @@ export const BUS_VERSION = 1;
 export const HEADER_BYTES = 12;
 /** Largest body accepted; a heartbeat with a few gossip entries is ~2.5 KiB. */
 export const MAX_BODY = 1 << 20;
-/** Largest PUBLISH body: a channel and a message, each a command argument (proto-max-bulk-len is 512 MB by default). */
-export const MAX_PUBLISH_BODY = 2 ** 32 - 1;
 
 export const MSG = {
   ping: 0,
@@ -162,7 +161,7 @@ class Writer {
   }
   id(s: string): void {
     this.#room(40);
-    this.buf.write(s.padEnd(40, '0').slice(0, 40), this.pos, 'latin1');
+    this.buf.write(idField(s), this.pos, 'latin1');
     this.pos += 40;
   }
   str8(s: string): void {
@@ -219,12 +218,23 @@ class Reader {
   }
 }
 
-function frame(type: number, w: Writer): Buffer {
-  const out = Buffer.allocUnsafe(HEADER_BYTES + w.pos);
+/** A node id as its 40-byte field (padded or cut, so a frame's layout never shifts). */
+function idField(id: string): string {
+  return id.padEnd(40, '0').slice(0, 40);
+}
+
+/** A buffer for a frame of `type` with a body of `bodyLength` bytes, its header written. */
+function allocFrame(type: number, bodyLength: number): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_BYTES + bodyLength);
   out.writeUInt32BE(BUS_MAGIC, 0);
   out.writeUInt16BE(BUS_VERSION, 4);
   out.writeUInt16BE(type, 6);
-  out.writeUInt32BE(w.pos, 8);
+  out.writeUInt32BE(bodyLength, 8);
+  return out;
+}
+
+function frame(type: number, w: Writer): Buffer {
+  const out = allocFrame(type, w.pos);
   w.buf.copy(out, HEADER_BYTES, 0, w.pos);
   return out;
 }
@@ -235,13 +245,8 @@ function frame(type: number, w: Writer): Buffer {
  * the Writer's growable buffer and the copy into the frame.
  */
 function encodePublish(p: PublishMessage): Buffer {
-  const body = 40 + 4 + p.channel.length + 4 + p.message.length;
-  const out = Buffer.allocUnsafe(HEADER_BYTES + body);
-  out.writeUInt32BE(BUS_MAGIC, 0);
-  out.writeUInt16BE(BUS_VERSION, 4);
-  out.writeUInt16BE(MSG.publish, 6);
-  out.writeUInt32BE(body, 8);
-  let pos = HEADER_BYTES + out.write(p.id.padEnd(40, '0').slice(0, 40), HEADER_BYTES, 'latin1');
+  const out = allocFrame(MSG.publish, 40 + 4 + p.channel.length + 4 + p.message.length);
+  let pos = HEADER_BYTES + out.write(idField(p.id), HEADER_BYTES, 'latin1');
   pos = out.writeUInt32BE(p.channel.length, pos);
   pos += out.write(p.channel, pos, 'latin1');
   pos = out.writeUInt32BE(p.message.length, pos);
@@ -338,7 +343,7 @@ function decodeBody(type: number, body: Buffer): BusMessage {
  * of its bytes, not one per chunk.
  */
 export class FrameReader {
-  /** Bytes of frames not yet complete (at most a header's worth, unless `#frame` is set). */
+  /** Bytes of a frame not yet complete: a header, or a frame of at most MAX_BODY (bigger ones go to `#frame`). */
   #buf: Buffer = Buffer.alloc(0);
   /** The frame being filled, and how much of it has arrived. */
   #frame: Buffer | null = null;
@@ -364,7 +369,7 @@ export class FrameReader {
       if (version !== BUS_VERSION) throw new BusProtocolError(`unsupported version ${version}`);
       const type = buf.readUInt16BE(pos + 6);
       const len = buf.readUInt32BE(pos + 8);
-      if (len > (type === MSG.publish ? MAX_PUBLISH_BODY : MAX_BODY)) throw new BusProtocolError(`message of ${len} bytes exceeds the limit`);
+      if (len > MAX_BODY && type !== MSG.publish) throw new BusProtocolError(`message of ${len} bytes exceeds the limit`);
       if (buf.length - pos < HEADER_BYTES + len) {
         if (len <= MAX_BODY) break;
         // A big frame: copy what has arrived into a buffer of its full size.

@@ -80,6 +80,8 @@ export class BusLink {
   /** Handshake links send MEET instead of PING. */
   meet = false;
   lastPing = 0;
+  /** Frames sent since the last flush are written together once the current event-loop turn's I/O is done. */
+  #corked = false;
 
   constructor(
     readonly socket: Socket,
@@ -88,9 +90,6 @@ export class BusLink {
   ) {
     this.createTime = now;
   }
-
-  /** Frames sent since the last flush are written together once the current event-loop turn's I/O is done. */
-  #corked = false;
 
   /**
    * Queues `buf` on the socket. Writes are corked until the event loop has

@@ -187,6 +187,12 @@ function unsubscribeCommandOf(what: Kind, reply: string): (c: Client, args: stri
   };
 }
 
+/** Sends `c` a push (a RESP2 array) produced outside its own commands; it goes out after this event-loop turn. */
+function sendPush(server: Server, c: Client, items: Reply[]): void {
+  c.writeRaw(encodeReply(new PushReply(items), c.proto));
+  server.queueFlush(c);
+}
+
 /** Drops every subscription of `c` silently (RESET). */
 export function unsubscribeAll(c: Client): void {
   const s = c.subscriptions;
@@ -199,8 +205,7 @@ export function publishShard(server: Server, channel: string, message: string): 
   const subs = live(registryOf(server).shardChannels, channel);
   if (subs === undefined) return 0;
   for (const c of subs) {
-    c.writeRaw(encodeReply(new PushReply(['smessage', channel, message]), c.proto));
-    server.queueFlush(c);
+    sendPush(server, c, ['smessage', channel, message]);
   }
   return subs.size;
 }
@@ -222,8 +227,7 @@ export function dropShardChannels(server: Server, servedHere: (channel: string) 
     dropped++;
     for (const c of subs) {
       c.subscriptions?.shardChannels.delete(channel);
-      c.writeRaw(encodeReply(new PushReply(['sunsubscribe', channel, shardChannelCount(c)]), c.proto));
-      server.queueFlush(c);
+      sendPush(server, c, ['sunsubscribe', channel, shardChannelCount(c)]);
     }
   }
   return dropped;
@@ -236,8 +240,7 @@ export function publish(server: Server, channel: string, message: string): numbe
   const subs = live(reg.channels, channel);
   if (subs !== undefined) {
     for (const c of subs) {
-      c.writeRaw(encodeReply(new PushReply(['message', channel, message]), c.proto));
-      server.queueFlush(c);
+      sendPush(server, c, ['message', channel, message]);
       receivers++;
     }
   }
@@ -246,8 +249,7 @@ export function publish(server: Server, channel: string, message: string): numbe
     const set = live(reg.patterns, pattern);
     if (set === undefined) continue;
     for (const c of set) {
-      c.writeRaw(encodeReply(new PushReply(['pmessage', pattern, channel, message]), c.proto));
-      server.queueFlush(c);
+      sendPush(server, c, ['pmessage', pattern, channel, message]);
       receivers++;
     }
   }

@@ -7,7 +7,7 @@
  * for HELP texts, and Redis's error texts byte for byte.
  */
 import { writeFileSync, readFileSync } from 'node:fs';
-import type { CommandSpec } from '../../router/command-spec.js';
+import { keysAreChannels, type CommandSpec } from '../../router/command-spec.js';
 import { COMMAND_SPECS, getKeyIndexes, lookupCommand } from '../../router/command-table.js';
 import type { Client } from '../client.js';
 import { signalDatabaseReady } from '../blocking.js';
@@ -205,8 +205,7 @@ function applyConfig(server: Server, name: string, value: ConfigValue): void {
 
 /** Key-spec flags as COMMAND INFO shows them, derived from the command's flags. */
 function keySpecFlags(spec: CommandSpec): string[] {
-  // The only pub/sub commands with key positions are the shard ones, whose "keys" are channels.
-  if (spec.flags.includes('pubsub')) return ['not_key'];
+  if (keysAreChannels(spec)) return ['not_key'];
   if (spec.flags.includes('readonly')) return ['RO', 'access'];
   if (spec.flags.includes('write')) return ['RW', 'update'];
   return ['RW', 'access'];
@@ -288,8 +287,7 @@ function commandKeyIndexes(args: string[]): { spec: CommandSpec; cmdArgs: string
   const cmdArgs = args.slice(2);
   const spec = specForArgs(cmdArgs);
   if (spec === undefined) throw new RespError('ERR Invalid command specified');
-  // Shard channels are in the key positions of SSUBSCRIBE & co. for routing only (Redis's not_key specs): no keys here.
-  if ((spec.keys === undefined && spec.getKeys === undefined) || spec.flags.includes('pubsub')) throw new RespError('ERR The command has no key arguments');
+  if ((spec.keys === undefined && spec.getKeys === undefined) || keysAreChannels(spec)) throw new RespError('ERR The command has no key arguments');
   const arity = spec.arity;
   if ((arity > 0 && cmdArgs.length !== arity) || cmdArgs.length < -arity) {
     throw new RespError('ERR Invalid number of arguments specified for command');
