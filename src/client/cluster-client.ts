@@ -15,6 +15,10 @@
  * Delivery: after a connection loss, commands that were in flight are re-sent
  * to the slot's (possibly new) owner, so a command may run twice when the
  * node executed it but the reply was lost (at-least-once).
+ *
+ * Pub/sub (`subscribe`, `psubscribe`, `ssubscribe`) runs on links of its
+ * own, apart from the command connections; `pubsub.ts` keeps them placed
+ * through slot moves and node loss.
  */
 import { EventEmitter } from 'node:events';
 import { ConnectionPool, nodeKey, type ConnectionFactory } from './connection-pool.js';
@@ -32,13 +36,15 @@ import {
   type Endpoint,
   type Hop,
 } from './errors.js';
-import { CommandMethods, F_BUFFER, F_KEYLESS, F_READ, type SplitKind, type Transform } from './commands.js';
+import { CommandMethods, F_BUFFER, F_KEYLESS, F_READ, type Key, type SplitKind, type Transform, type Value } from './commands.js';
 import { routeOf, slotOf } from './routing.js';
 import type { Arg } from './resp.js';
 import { Pipeline } from './pipeline.js';
 import { Transaction, type QueuedCommand } from './transaction.js';
 import { scanCluster, type ScanOptions } from './scan.js';
 import { SLOT_COUNT } from '../router/slot.js';
+import { PubSub, nameBytes, type MessageListener, type PatternListener, type SubscribeOptions } from './pubsub.js';
+import type { SubscriptionKind } from './subscriber-link.js';
 
 /**
  * Where read-only commands go: `primary` always; `replica` to a random replica
@@ -169,6 +175,7 @@ export class ClusterClient extends CommandMethods {
   #shutdownPromise: Promise<void> | null = null;
   #active = 0;
   #idleWaiters: (() => void)[] = [];
+  readonly #pubsub: PubSub;
 
   constructor(options: ClusterClientOptions) {
     super();
@@ -196,6 +203,32 @@ export class ClusterClient extends CommandMethods {
     });
     this.#slots = new SlotMap(seeds, (node) => this.#fetchSlots(node), options.natMap);
     this.#delays = new DelayQueue((item) => (typeof item === 'function' ? item() : this.#dispatch(item)));
+    this.#pubsub = new PubSub(
+      {
+        ready: () => (this.#slots.loaded ? Promise.resolve() : this.connect()),
+        ownerOf: (slot) => this.#slots.slots[slot]?.primary,
+        anyPrimary: () => this.#slots.randomPrimary(),
+        moved: (slot, target, from) => {
+          this.#slots.moved(slot, this.#target(target, from));
+          this.#requestRefresh();
+        },
+        refresh: () => this.#slots.refresh().then((change) => this.#onTopology(change), () => {}),
+        listenerError: (err) => {
+          // As a throwing EventEmitter listener would: to 'error' listeners, else uncaught.
+          if (this.#events.listenerCount('error') > 0) this.#events.emit('error', err);
+          else process.nextTick(() => {
+            throw err;
+          });
+        },
+      },
+      {
+        username: options.username,
+        password: options.password,
+        connectTimeout: nonNegativeInt('connectTimeout', options.connectTimeout, 2000),
+        retryBase: this.#policy.retryBase,
+        retryMax: this.#policy.retryMax,
+      },
+    );
   }
 
   // -- events ----------------------------------------------------------------
@@ -270,7 +303,7 @@ export class ClusterClient extends CommandMethods {
     }
     for (const c of this.#waiting) this.#settle(c, new ClientClosedError('Cannot run the command as the client was closed'), false);
     this.#waiting = [];
-    await this.#pool.closeAll();
+    await Promise.all([this.#pool.closeAll(), this.#pubsub.close()]);
     // A refresh in flight ends quickly now that its connection is gone.
     await this.#slots.idle();
     await this.#pool.closeAll();
@@ -308,7 +341,10 @@ export class ClusterClient extends CommandMethods {
       const keep = new Set(this.#slots.nodes().map((n) => n.key));
       this.#pool.retain(keep);
     }
-    if (change.added.length > 0 || change.removed.length > 0 || change.movedSlots > 0) this.#events.emit('topology', change);
+    if (change.added.length > 0 || change.removed.length > 0 || change.movedSlots > 0) {
+      this.#pubsub.topologyChanged();
+      this.#events.emit('topology', change);
+    }
   }
 
   /** Reloads the slot map now (single flight) and resolves with what changed. */
@@ -547,6 +583,80 @@ export class ClusterClient extends CommandMethods {
     return this.#newCommand(['PING'], -1, 0, null) as Promise<string>;
   }
 
+  // -- pub/sub ----------------------------------------------------------------
+  /**
+   * SUBSCRIBE: `listener(message, channel)` hears every message PUBLISHed to
+   * any of `channels` on any node. Resolves once the server confirmed every
+   * channel. The subscription survives node loss (it is re-established on
+   * another node); messages published in between are not heard.
+   */
+  subscribe(channels: Key | readonly Key[], listener: MessageListener): Promise<void>;
+  subscribe(channels: Key | readonly Key[], listener: MessageListener<Buffer>, options: SubscribeOptions & { readonly asBuffer: true }): Promise<void>;
+  subscribe(channels: Key | readonly Key[], listener: MessageListener<never>, options?: SubscribeOptions): Promise<void> {
+    return this.#subscribe('channel', channels, listener, options);
+  }
+
+  /** PSUBSCRIBE: `listener(message, channel, pattern)` for every channel matching one of `patterns`. */
+  psubscribe(patterns: Key | readonly Key[], listener: PatternListener): Promise<void>;
+  psubscribe(patterns: Key | readonly Key[], listener: PatternListener<Buffer>, options: SubscribeOptions & { readonly asBuffer: true }): Promise<void>;
+  psubscribe(patterns: Key | readonly Key[], listener: PatternListener<never>, options?: SubscribeOptions): Promise<void> {
+    return this.#subscribe('pattern', patterns, listener, options);
+  }
+
+  /**
+   * SSUBSCRIBE: shard channels, heard on the primary owning each channel's
+   * slot. Channels in different slots may be given together (they are
+   * subscribed slot by slot). When a slot moves, its channels follow it to
+   * the new owner.
+   */
+  ssubscribe(channels: Key | readonly Key[], listener: MessageListener): Promise<void>;
+  ssubscribe(channels: Key | readonly Key[], listener: MessageListener<Buffer>, options: SubscribeOptions & { readonly asBuffer: true }): Promise<void>;
+  ssubscribe(channels: Key | readonly Key[], listener: MessageListener<never>, options?: SubscribeOptions): Promise<void> {
+    return this.#subscribe('shard', channels, listener, options);
+  }
+
+  /** Removes `listener` (all listeners when omitted) from `channels` (all channels when omitted). */
+  unsubscribe(channels?: Key | readonly Key[], listener?: MessageListener<never>): Promise<void> {
+    return this.#unsubscribe('channel', channels, listener);
+  }
+
+  /** PUNSUBSCRIBE counterpart of `unsubscribe`. */
+  punsubscribe(patterns?: Key | readonly Key[], listener?: PatternListener<never>): Promise<void> {
+    return this.#unsubscribe('pattern', patterns, listener);
+  }
+
+  /** SUNSUBSCRIBE counterpart of `unsubscribe`. */
+  sunsubscribe(channels?: Key | readonly Key[], listener?: MessageListener<never>): Promise<void> {
+    return this.#unsubscribe('shard', channels, listener);
+  }
+
+  /** PUBLISH on a random primary (every node relays it); resolves with the receivers on that node. */
+  publish(channel: Key, message: Value): Promise<number> {
+    return this.#newCommand(['PUBLISH', channel, message], -1, 0, null) as Promise<number>;
+  }
+
+  /** SPUBLISH on the primary owning the channel's slot; resolves with its receivers. */
+  spublish(channel: Key, message: Value): Promise<number> {
+    return this.#newCommand(['SPUBLISH', channel, message], slotOf(channel), 0, null) as Promise<number>;
+  }
+
+  #subscribe(kind: SubscriptionKind, names: Key | readonly Key[], listener: (...a: never[]) => void, options: SubscribeOptions | undefined): Promise<void> {
+    const verb = kind === 'channel' ? 'subscribe' : kind === 'pattern' ? 'psubscribe' : 'ssubscribe';
+    if (this.#state !== 'open') return Promise.reject(new ClientClosedError(`Cannot ${verb} as the client is closed`));
+    if (typeof listener !== 'function') return Promise.reject(new TypeError(`Cannot ${verb} as the listener is not a function: current value is ${typeof listener}`));
+    const list = nameList(verb, names);
+    if (list instanceof TypeError) return Promise.reject(list);
+    return this.#pubsub.subscribe(kind, list, listener, options?.asBuffer === true);
+  }
+
+  #unsubscribe(kind: SubscriptionKind, names: Key | readonly Key[] | undefined, listener: ((...a: never[]) => void) | undefined): Promise<void> {
+    const verb = kind === 'channel' ? 'unsubscribe' : kind === 'pattern' ? 'punsubscribe' : 'sunsubscribe';
+    if (listener !== undefined && typeof listener !== 'function') return Promise.reject(new TypeError(`Cannot ${verb} as the listener is not a function: current value is ${typeof listener}`));
+    const list = names === undefined ? undefined : nameList(verb, names);
+    if (list instanceof TypeError) return Promise.reject(list);
+    return this.#pubsub.unsubscribe(kind, list, listener);
+  }
+
   // -- batching --------------------------------------------------------------
   /** A pipeline: commands over any slots, sent together on `exec()`, results in order. */
   pipeline(): Pipeline {
@@ -702,6 +812,18 @@ export class ClusterClient extends CommandMethods {
       options,
     );
   }
+}
+
+/** Channel or pattern arguments as bytes, or the TypeError that refuses them. */
+function nameList(verb: string, names: Key | readonly Key[]): Buffer[] | TypeError {
+  const list = typeof names === 'string' || Buffer.isBuffer(names) ? [names] : names;
+  if (!Array.isArray(list) || list.length === 0) return new TypeError(`Cannot ${verb} as no channel or pattern was given`);
+  const out: Buffer[] = [];
+  for (const n of list as readonly unknown[]) {
+    if (typeof n !== 'string' && !Buffer.isBuffer(n)) return new TypeError(`Cannot ${verb} as a channel or pattern must be a string or Buffer: current value is ${typeof n}`);
+    out.push(nameBytes(n));
+  }
+  return out;
 }
 
 /** True for errors the redirection policy handles rather than the caller (not a plain error reply). */

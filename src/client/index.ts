@@ -5,6 +5,7 @@
 export { ClusterClient } from './cluster-client.js';
 export type { ClusterClientOptions, ReadFrom, SendOptions, PrimaryNode } from './cluster-client.js';
 export type { Pipeline } from './pipeline.js';
+export type { MessageListener, PatternListener, SubscribeOptions } from './pubsub.js';
 export type { Transaction } from './transaction.js';
 export type { ScanOptions } from './scan.js';
 export type { TopologyChange, NodeInfo, Shard, NatMap } from './slot-map.js';

@@ -7,44 +7,13 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ClusterClient, CrossSlotError } from 'shardis/client';
 import { redisAvailable } from '../helpers/servers.js';
-import { startRedisCluster, startShardisCluster, redisCli, type ClusterFactory, type RunningCluster } from './helpers/redis-cluster.js';
+import { startRedisCluster, startShardisCluster, moveSlot, ownerPort, type ClusterFactory, type RunningCluster } from './helpers/redis-cluster.js';
 import { keySlot } from '../../src/router/slot.js';
 
 const CLUSTERS: ClusterFactory[] = [
   { name: 'Redis 7', available: redisAvailable, start: startRedisCluster },
   { name: 'Shardis', available: () => redisAvailable(), start: startShardisCluster },
 ];
-
-/** Moves `slot` to the node on `toPort` the way redis-cli reshard does; `during` runs while it is open. */
-async function moveSlot(c: RunningCluster, slot: number, toPort: number, during?: () => Promise<void>): Promise<void> {
-  const fromPort = c.ports.find((p) => redisCli(p, 'CLUSTER', 'SLOTS').length > 0 && ownerPort(c, slot) === p)!;
-  if (fromPort === toPort) return;
-  const toId = redisCli(toPort, 'CLUSTER', 'MYID');
-  const fromId = redisCli(fromPort, 'CLUSTER', 'MYID');
-  redisCli(toPort, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', fromId);
-  redisCli(fromPort, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', toId);
-  const keys = redisCli(fromPort, 'CLUSTER', 'GETKEYSINSLOT', String(slot), '1000');
-  const names = keys === '' ? [] : keys.split('\n');
-  // Move half the keys, let the caller act mid-migration (ASK territory), then the rest.
-  const half = Math.ceil(names.length / 2);
-  if (half > 0) redisCli(fromPort, 'MIGRATE', '127.0.0.1', String(toPort), '', '0', '5000', 'KEYS', ...names.slice(0, half));
-  if (during) await during();
-  if (names.length > half) redisCli(fromPort, 'MIGRATE', '127.0.0.1', String(toPort), '', '0', '5000', 'KEYS', ...names.slice(half));
-  for (const p of [toPort, fromPort, ...c.ports.filter((x) => x !== toPort && x !== fromPort)]) {
-    const r = redisCli(p, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', toId);
-    if (r !== 'OK') throw new Error(`Cannot close the migration of slot ${slot}: ${r}`);
-  }
-}
-
-function ownerPort(c: RunningCluster, slot: number): number {
-  const out = redisCli(c.ports[0]!, '--no-raw', 'CLUSTER', 'SLOTS');
-  // Parse the human-readable form: ranges of "start", "end", then node host/port.
-  const nums = [...out.matchAll(/\(integer\) (\d+)/g)].map((m) => Number(m[1]));
-  for (let i = 0; i + 2 < nums.length; i += 3) {
-    if (slot >= nums[i]! && slot <= nums[i + 1]!) return nums[i + 2]!;
-  }
-  return -1;
-}
 
 for (const factory of CLUSTERS) {
   describe.runIf(factory.available())(`ClusterClient on ${factory.name}`, () => {

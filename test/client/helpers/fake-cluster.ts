@@ -387,7 +387,7 @@ export class FakeCluster {
 }
 
 /** Parses one RESP array request; null if incomplete. Inline commands are not supported. */
-function parseRequest(buf: Buffer): { args: string[]; used: number } | null {
+export function parseRequest(buf: Buffer): { args: string[]; used: number } | null {
   if (buf.length === 0) return null;
   let pos = 0;
   const line = (): string | null => {
