@@ -121,18 +121,6 @@ export class PubSub {
     this.#options = options;
   }
 
-  /** Wanted names of `kind` (latin1 keys), for tests and introspection. */
-  names(kind: SubscriptionKind): Buffer[] {
-    return [...this.#subs[kind].values()].map((s) => s.name);
-  }
-
-  /** Open links, for tests and introspection. */
-  links(): SubscriberLink[] {
-    const all = [...this.#shardLinks.values()];
-    if (this.#global !== null) all.unshift(this.#global);
-    return all;
-  }
-
   /**
    * Adds `listener` to each name; resolves once every name is confirmed by
    * the server (at once for names already confirmed).
@@ -208,7 +196,8 @@ export class PubSub {
       for (const sub of map.values()) this.#settle(sub, err);
       map.clear();
     }
-    const links = this.links();
+    const links = [...this.#shardLinks.values()];
+    if (this.#global !== null) links.push(this.#global);
     this.#global = null;
     this.#shardLinks.clear();
     await Promise.all(links.map((l) => l.destroy()));

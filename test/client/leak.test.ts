@@ -1,6 +1,7 @@
 /**
  * Leak test: opening and closing the client many times (with traffic, a
- * redirection and a retry each time) leaves no socket and no timer behind.
+ * redirection, a retry and subscriptions each time) leaves no socket and no
+ * timer behind.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ClusterClient } from '../../src/client/index.js';
@@ -32,6 +33,9 @@ describe('ClusterClient resources', () => {
       cluster.nodes[0]!.tryAgain = 1;
       await Promise.all([client.get(`leak${i}`), client.mget(['a', 'b', 'c', `leak${i}`])]);
       cluster.nodes[0]!.tryAgain = 0;
+      await client.subscribe('leak:ch', () => {});
+      await client.ssubscribe([`leak:a${i}`, `leak:b${i}`], () => {});
+      if (i % 2 === 0) await client.unsubscribe();
       await client.close();
     }
     // Server-side sockets close asynchronously after the client's FIN.
@@ -39,6 +43,23 @@ describe('ClusterClient resources', () => {
     const now = resources();
     expect(now.sockets).toBe(base.sockets);
     expect(now.timers).toBeLessThanOrEqual(base.timers);
+  });
+
+  it('close() while subscriptions wait to be re-established leaves nothing behind', async () => {
+    const base = resources();
+    const client = new ClusterClient({ seeds: cluster.seeds, retryBase: 10_000, retryMax: 10_000 });
+    await client.subscribe('leak:ch', () => {});
+    await client.ssubscribe('leak:sh', () => {});
+    // Every subscriber link is lost; the re-subscription waits out a 10 s backoff.
+    const before = cluster.nodes.map((n) => n.count('SUBSCRIBE') + n.count('SSUBSCRIBE'));
+    for (const n of cluster.nodes) n.dropConnections();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resources().timers).toBeGreaterThan(base.timers);
+    await client.close();
+    expect(cluster.nodes.map((n) => n.count('SUBSCRIBE') + n.count('SSUBSCRIBE'))).toEqual(before);
+    for (let i = 0; i < 100 && resources().sockets > base.sockets; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(resources().sockets).toBe(base.sockets);
+    expect(resources().timers).toBeLessThanOrEqual(base.timers);
   });
 
   it('disconnect() with commands in flight rejects them and leaves nothing behind', async () => {

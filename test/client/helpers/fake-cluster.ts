@@ -19,7 +19,11 @@ type Reply =
   | Reply[]
   | { readonly simple: string }
   | { readonly err: string }
-  | { readonly map: Reply[] };
+  | { readonly map: Reply[] }
+  /** A RESP3 push frame. */
+  | { readonly push: Reply[] }
+  /** Several frames in a row (one push per (un)subscribed name). */
+  | { readonly frames: Reply[] };
 
 /** A connection as a fake node sees it. */
 interface FakeConn {
@@ -162,6 +166,16 @@ export class FakeNode {
         return { map: ['server', 'fake', 'proto', conn.proto, 'mode', 'cluster'] };
       case 'PING':
         return { simple: 'PONG' };
+      case 'SUBSCRIBE':
+      case 'UNSUBSCRIBE':
+      case 'PSUBSCRIBE':
+      case 'PUNSUBSCRIBE':
+      case 'SSUBSCRIBE':
+      case 'SUNSUBSCRIBE': {
+        // RESP3 only; confirmations without bookkeeping: enough for a client's life cycle.
+        const kind = name.toLowerCase();
+        return { frames: args.slice(1).map((ch) => ({ push: [kind, ch, kind.includes('un') ? 0 : 1] })) };
+      }
       case 'ASKING':
         conn.asking = true;
         return { simple: 'OK' };
@@ -419,6 +433,8 @@ function encode(r: Reply, proto: 2 | 3): string {
   if (Array.isArray(r)) return `*${r.length}\r\n${r.map((x) => encode(x, proto)).join('')}`;
   if ('simple' in r) return `+${r.simple}\r\n`;
   if ('err' in r) return `-${r.err}\r\n`;
+  if ('push' in r) return `>${r.push.length}\r\n${r.push.map((x) => encode(x, proto)).join('')}`;
+  if ('frames' in r) return r.frames.map((x) => encode(x, proto)).join('');
   const items = r.map;
   if (proto === 3) return `%${items.length / 2}\r\n${items.map((x) => encode(x, proto)).join('')}`;
   return `*${items.length}\r\n${items.map((x) => encode(x, proto)).join('')}`;
