@@ -12,7 +12,8 @@
  *   Redis's RDB object types for string/list/set/zset/hash).
  * - `body` is the codec's serialization of the value (any length).
  * - `version` is `DUMP_VERSION`. Its high byte is 'S' (0x53), so real Redis
- *   (RDB versions up to 10) refuses our payloads, and we refuse Redis's.
+ *   (RDB versions up to 12) refuses our payloads. RESTORE reads Redis's own
+ *   payloads (RDB versions 1 to 12) through `rdb-payload.ts`.
  * - The checksum is CRC-64/Jones (reflected, polynomial 0xad93d23594c935a9,
  *   the one Redis uses) over everything before it.
  *

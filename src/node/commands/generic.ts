@@ -9,7 +9,8 @@
 import { signalKeyReady } from '../blocking.js';
 import type { Client } from '../client.js';
 import type { HandlerTable } from '../command-handler.js';
-import { deserializeValue, dumpCodecForType, serializeValue } from '../dump.js';
+import { dumpCodecForType, serializeValue } from '../dump.js';
+import { deserializeAnyPayload } from '../rdb-payload.js';
 import { NOT_INTEGER, NO_SUCH_KEY, RespError, SYNTAX } from '../errors.js';
 import { matchGlob } from '../glob.js';
 import type { Database } from '../keyspace.js';
@@ -551,7 +552,8 @@ export function restoreCommand(c: Client, args: string[]): Reply {
   if (!replace && db.get(key) !== undefined) throw BUSY_KEY;
   const ttlArg = parseLongArg(args[2]!);
   if (ttlArg < 0n) throw new RespError('ERR Invalid TTL value, must be >= 0');
-  const value = deserializeValue(args[3]!);
+  // Ours or a real Redis's DUMP (redis-cli --cluster import, MIGRATE from Redis).
+  const value = deserializeAnyPayload(args[3]!);
   if (replace) db.delete(key);
   let ttl = Number(ttlArg);
   const now = c.server.clock.now();

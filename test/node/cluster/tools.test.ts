@@ -1,6 +1,7 @@
 /**
  * Real Redis Cluster tools against three Shardis nodes: redis-cli --cluster
- * create / check / info / reshard / fix / add-node / del-node, redis-cli -c, ioredis Cluster and
+ * create / check / info / reshard / fix / add-node / del-node / import (from a
+ * real Redis), redis-cli -c, ioredis Cluster and
  * node-redis createCluster (10,000 keys each, also while a slot moves; pub/sub
  * across nodes and node-redis's sharded pub/sub).
  */
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster as IoCluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { cmd, launch, newNode, redisCli, stopAll, waitFor, waitForOk, type ClusterTestNode } from './helpers.js';
+import { startRedis } from '../../helpers/servers.js';
 
 const N = 10_000;
 
@@ -173,6 +175,35 @@ describe('Redis Cluster tools against Shardis', () => {
     await new Promise((r) => setTimeout(r, 1500));
     for (const n of nodes.slice(0, 3)) expect(await cmd(n.port, 'CLUSTER', 'INFO')).toContain('cluster_known_nodes:3\r\n');
     expect(redisCli(['--cluster', 'check', addr(nodes[0]!)]).status).toBe(0);
+  }, 120_000);
+
+  it('redis-cli --cluster import copies every type from a real Redis 7 into the cluster (Redis DUMP payloads)', async () => {
+    const redis = await startRedis();
+    try {
+      let input = '';
+      for (let i = 0; i < 300; i++) input += `SET imp:${i} ${i % 3 === 0 ? i : 'v' + i}\n`;
+      input += `SET imp:long ${'ab'.repeat(300)}\nRPUSH imp:list a 1 -20000 ${'x'.repeat(100)}\nSADD imp:ints 1 2 -9223372036854775808\nSADD imp:set a b c\n`;
+      input += `ZADD imp:z 1.5 a -inf b 3 c\nHSET imp:h f1 v1 f2 2\n`;
+      for (let i = 0; i < 200; i++) input += `HSET imp:bigh f${i} ${i}\n`;
+      expect(redisCli(['-p', String(redis.port)], input).status).toBe(0);
+      const before = (await Promise.all(nodes.slice(0, 3).map((n) => cmd(n.port, 'DBSIZE')))).reduce((a, r) => a + Number(r.slice(1)), 0);
+      const r = redisCli(['--cluster', 'import', addr(nodes[0]!), '--cluster-from', `127.0.0.1:${redis.port}`, '--cluster-copy']);
+      expect(r.out).not.toContain('error');
+      expect(r.status).toBe(0);
+      const after = (await Promise.all(nodes.slice(0, 3).map((n) => cmd(n.port, 'DBSIZE')))).reduce((a, r2) => a + Number(r2.slice(1)), 0);
+      expect(after - before).toBe(307);
+      const get = (...args: string[]): string => redisCli(['-c', '-p', String(nodes[1]!.port), ...args]).out.trim();
+      expect(get('GET', 'imp:299')).toBe('v299');
+      expect(get('STRLEN', 'imp:long')).toBe('600');
+      expect(get('LRANGE', 'imp:list', '0', '-1')).toBe(`a\n1\n-20000\n${'x'.repeat(100)}`);
+      expect(get('SMEMBERS', 'imp:ints')).toBe('-9223372036854775808\n1\n2');
+      expect(get('ZRANGE', 'imp:z', '0', '-1', 'WITHSCORES')).toBe('b\n-inf\na\n1.5\nc\n3');
+      expect(get('HGET', 'imp:bigh', 'f199')).toBe('199');
+      expect(get('HLEN', 'imp:bigh')).toBe('200');
+      expect(redisCli(['--cluster', 'check', addr(nodes[0]!)]).status).toBe(0);
+    } finally {
+      await redis.stop();
+    }
   }, 120_000);
 });
 
