@@ -1,5 +1,7 @@
 /**
- * DUMP / RESTORE payloads (and the node-to-node format of MIGRATE).
+ * Our own value payloads: the node-to-node format of MIGRATE and of its
+ * chunked transfer, and what DUMP answered before it answered Redis's RDB
+ * format (`rdb-payload.ts`); RESTORE reads both.
  *
  * The payload is ours, not Redis's RDB, but it is framed the way Redis frames
  * it, so that a truncated or altered payload is refused with Redis's errors:

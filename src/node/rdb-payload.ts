@@ -1,7 +1,13 @@
 /**
- * RESTORE of payloads made by real Redis: DUMP output of Redis 2.6 to 7.4,
- * so that `redis-cli --cluster import` and MIGRATE from a Redis server move
- * data into Shardis. (Our own DUMP keeps its format, `dump.ts`.)
+ * Redis's own DUMP format, both ways, so that data moves between Redis and
+ * Shardis with Redis's tools:
+ *  - RESTORE reads payloads made by real Redis (DUMP output of Redis 2.6 to
+ *    7.4): `redis-cli --cluster import` and MIGRATE from a Redis server move
+ *    data into Shardis;
+ *  - DUMP answers a payload that real Redis (7.0 and later) RESTOREs
+ *    (`serializeRdb`), so a DUMP/RESTORE script copies keys out of Shardis.
+ *    MIGRATE between Shardis nodes keeps our own format (`dump.ts`), which
+ *    its chunked transfer of big values builds on.
  *
  * A Redis payload is framed as ours is: object type (1 byte), the object in
  * RDB encoding, the RDB version (2 bytes, little-endian, 1..12 here) and the
@@ -36,6 +42,8 @@ import type { Value } from './values.js';
 
 /** Highest RDB version accepted (Redis 7.4). */
 const RDB_MAX_VERSION = 12;
+/** RDB version DUMP writes: Redis 7.0's, the oldest Redis that RESTOREs it. */
+const RDB_WRITE_VERSION = 10;
 const TRAILER = 10;
 
 /** Thrown inside the decoder for any malformed input; becomes "Bad data format". */
@@ -472,4 +480,58 @@ function hashOf(flat: readonly string[]): Value {
   if (flat.length === 0 || flat.length % 2 !== 0) throw MALFORMED;
   distinct(flat, 2);
   return HashValue.fromPairs(flat, HASH_LIMITS);
+}
+
+/*------------------------------------------------------------------------------
+ * Writing (DUMP)
+ *----------------------------------------------------------------------------*/
+
+/** An RDB length: 6-bit, 14-bit, or 32-/64-bit big-endian. */
+function rdbLen(n: number): string {
+  if (n < 64) return String.fromCharCode(n);
+  if (n < 16384) return String.fromCharCode(0x40 | (n >> 8), n & 0xff);
+  if (n <= 0xffffffff) return String.fromCharCode(0x80, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  const hi = Math.floor(n / 2 ** 32);
+  return String.fromCharCode(0x81, hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+function rdbStr(s: string): string {
+  return rdbLen(s.length) + s;
+}
+
+function f64le(d: number): string {
+  F64[0] = d;
+  return String.fromCharCode(F64_BYTES[0]!, F64_BYTES[1]!, F64_BYTES[2]!, F64_BYTES[3]!, F64_BYTES[4]!, F64_BYTES[5]!, F64_BYTES[6]!, F64_BYTES[7]!);
+}
+
+/**
+ * `v` as a Redis DUMP payload. Collections use the plain RDB types (linked
+ * list, set, sorted set with binary scores, hash), which every Redis since
+ * 2.8 loads, converting them to its compact encodings by its own directives;
+ * strings are written raw (no integer or LZF encoding, both optional).
+ */
+export function serializeRdb(v: Value): string {
+  const parts: string[] = [];
+  if (typeof v === 'string') {
+    parts.push('\x00', rdbStr(v));
+  } else if (v instanceof ListValue) {
+    const items = v.toArray();
+    parts.push('\x01', rdbLen(items.length));
+    for (const e of items) parts.push(rdbStr(e));
+  } else if (v instanceof SetValue) {
+    const members = v.members();
+    parts.push('\x02', rdbLen(members.length));
+    for (const m of members) parts.push(rdbStr(m));
+  } else if (v instanceof ZSetValue) {
+    parts.push('\x05', rdbLen(v.size));
+    v.forEach((m, score) => parts.push(rdbStr(m), f64le(score)));
+  } else if (v instanceof HashValue) {
+    parts.push('\x04', rdbLen(v.size));
+    v.forEach((f, value) => parts.push(rdbStr(f), rdbStr(value)));
+  } else {
+    throw new Error(`Cannot write a ${v.type} value as RDB`);
+  }
+  parts.push(String.fromCharCode(RDB_WRITE_VERSION & 0xff, RDB_WRITE_VERSION >> 8));
+  const framed = parts.join('');
+  return framed + crc64(framed);
 }

@@ -1,7 +1,8 @@
 /**
  * MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw] [KEYS k...]
  *
- * The source serializes the keys (DUMP format, ../dump.ts) and pipelines to
+ * The source serializes the keys (our payload format, ../dump.ts, which
+ * RESTORE on Shardis reads; DUMP itself answers Redis's) and pipelines to
  * the target, in one write: `AUTH` (if given), `SELECT db` (first use of the
  * connection or after a db change), then `RESTORE-ASKING key ttl payload
  * [REPLACE]` per key (plain RESTORE outside cluster mode). It then reads one

@@ -9,8 +9,8 @@
 import { signalKeyReady } from '../blocking.js';
 import type { Client } from '../client.js';
 import type { HandlerTable } from '../command-handler.js';
-import { dumpCodecForType, serializeValue } from '../dump.js';
-import { deserializeAnyPayload } from '../rdb-payload.js';
+import { dumpCodecForType } from '../dump.js';
+import { deserializeAnyPayload, serializeRdb } from '../rdb-payload.js';
 import { NOT_INTEGER, NO_SUCH_KEY, RespError, SYNTAX } from '../errors.js';
 import { matchGlob } from '../glob.js';
 import type { Database } from '../keyspace.js';
@@ -511,12 +511,12 @@ export function objectHelpCommand(_c: Client, _args: string[]): Reply {
  * DUMP / RESTORE
  *----------------------------------------------------------------------------*/
 
-/** The serialized value (see dump.ts for the format), or null if the key is missing. */
+/** The value as a Redis DUMP payload (rdb-payload.ts), or null if the key is missing. */
 export function dumpCommand(c: Client, args: string[]): Reply {
   const v = c.db.get(args[1]!);
   if (v === undefined) return null;
   if (dumpCodecForType(typeOf(v)) === undefined) throw new RespError(`ERR DUMP of ${typeOf(v)} values is not supported yet`);
-  return serializeValue(v);
+  return serializeRdb(v);
 }
 
 /**
