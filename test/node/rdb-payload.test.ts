@@ -197,6 +197,36 @@ describe.runIf(redisAvailable())('RESTORE of real Redis 7 DUMP payloads', () => 
     );
   }, 120_000);
 
+  it('MIGRATE from Shardis into a real Redis moves keys of every type in Redis format; a big key stays with an error', async () => {
+    const s = node.client;
+    await rc.call('FLUSHALL');
+    await s.call('SET', 'm:str', 'v');
+    await s.call('PEXPIRE', 'm:str', '60000');
+    await s.call('RPUSH', 'm:list', 'a', '1', 'b');
+    await s.call('SADD', 'm:set', '1', 'x');
+    await s.call('ZADD', 'm:z', '-inf', 'a', '2.5', 'b');
+    await s.call('HSET', 'm:h', 'f', 'v', 'g', '7');
+    const keys = ['m:str', 'm:list', 'm:set', 'm:z', 'm:h'];
+    const reads = [['GET', 'm:str'], ['LRANGE', 'm:list', '0', '-1'], ['SMEMBERS', 'm:set'], ['ZRANGE', 'm:z', '0', '-1', 'WITHSCORES'], ['HGETALL', 'm:h']];
+    const before = await Promise.all(reads.map((r) => s.call(...r)));
+    expect(await s.text('MIGRATE', '127.0.0.1', String(redis.port), '', '0', '5000', 'KEYS', ...keys)).toBe('+OK\r\n');
+    for (let i = 0; i < reads.length; i++) {
+      expect(canonical(await rc.call(...reads[i]!), reads[i]!, i === 2 || i === 4)).toBe(canonical(before[i]!, reads[i]!, i === 2 || i === 4));
+    }
+    expect(Number((await rc.text('PTTL', 'm:str')).slice(1))).toBeGreaterThan(50_000);
+    expect(await s.text('EXISTS', ...keys)).toBe(':0\r\n');
+    // The connection now speaks Redis's format from the first RESTORE.
+    await s.call('SET', 'm:again', 'w');
+    expect(await s.text('MIGRATE', '127.0.0.1', String(redis.port), 'm:again', '0', '5000')).toBe('+OK\r\n');
+    expect(await rc.text('GET', 'm:again')).toBe('$1\r\nw\r\n');
+    // A big key moves in chunks, which Redis cannot take: it stays here.
+    const members = Array.from({ length: 3000 }, (_, i) => `m${i}`);
+    await s.call('SADD', 'm:big', ...members);
+    expect(await s.text('MIGRATE', '127.0.0.1', String(redis.port), 'm:big', '0', '5000')).toMatch(/^-ERR Target instance replied with error: /);
+    expect(await s.text('SCARD', 'm:big')).toBe(':3000\r\n');
+    expect(await rc.text('EXISTS', 'm:big')).toBe(':0\r\n');
+  });
+
   it('RESTORE of a Redis payload with altered bytes (checksum fixed up) answers OK or Bad data format, never anything else', async () => {
     await fc.assert(
       fc.asyncProperty(shape, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (s, at, xor, truncate) => {

@@ -20,6 +20,12 @@
  * key stays here). Acknowledged keys are deleted even if the calling client
  * disconnected or timed out meanwhile, so a key never stays on both nodes.
  *
+ * A real Redis target refuses our payloads (`ERR DUMP payload version or
+ * checksum are wrong`): the refused keys go again in Redis's own format
+ * (../rdb-payload.ts), and the connection keeps using it. Big keys cannot
+ * move into Redis (it has no RESTORE-CHUNK): MIGRATE reports its refusal and
+ * they stay here.
+ *
  * Big keys (./chunked-transfer.ts `isBigValue`) do not go in this one-shot
  * pipeline: after the small keys, each moves in chunks (RESTORE-CHUNK ...
  * RESTORE-COMMIT), so that neither node stalls while it is serialized or
@@ -33,7 +39,8 @@
 import { connect, type Socket } from 'node:net';
 import type { Client } from '../client.js';
 import { BLOCKED } from '../command-handler.js';
-import { serializeValue } from '../dump.js';
+import { DUMP_PAYLOAD_ERROR, serializeValue } from '../dump.js';
+import { serializeRdb } from '../rdb-payload.js';
 import { NOT_INTEGER, RespError, SYNTAX } from '../errors.js';
 import { ErrorReply, OK, SimpleString, type Reply } from '../resp/reply.js';
 import type { Server } from '../server.js';
@@ -45,6 +52,8 @@ import { ChunkedTransfer, isBigValue, lock, respCommand, unlock, type TransferRe
 const IDLE_MS = 10_000;
 const MAX_CACHED = 64;
 const NOKEY = new SimpleString('NOKEY');
+/** A RESTORE reply refusing the payload's format (what Redis answers to ours). */
+const PAYLOAD_REFUSED = '-' + DUMP_PAYLOAD_ERROR.message;
 
 interface Pending {
   /** Replies still expected. */
@@ -58,6 +67,8 @@ interface Pending {
 class TargetConn {
   readonly socket: Socket;
   lastDb = -1;
+  /** The target refused our payload format (a real Redis): RESTOREs carry Redis's (../rdb-payload.ts). */
+  rdbPayloads = false;
   lastUse: number;
   connected = false;
   dead = false;
@@ -331,7 +342,11 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
 
   // One round of one-shot RESTOREs; keys written meanwhile go again (with
   // REPLACE: the target now holds this node's older copy), up to MAX_ROUNDS.
+  // A target that refuses our payload format is a real Redis: the refused
+  // keys go again in the same round with Redis's format, as does every later
+  // MIGRATE on this connection.
   const sendRound = (batch: Found[], round: number): void => {
+    const rdb = conn.rdbPayloads;
     const restore = c.server.cluster ? 'RESTORE-ASKING' : 'RESTORE';
     let payload = '';
     let expect = 0;
@@ -346,7 +361,7 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
       conn.lastDb = dbid;
     }
     for (const f of batch) {
-      const parts = [restore, f.key, String(f.ttl), serializeValue(f.value)];
+      const parts = [restore, f.key, String(f.ttl), rdb ? serializeRdb(f.value) : serializeValue(f.value)];
       if (replace || round > 1) parts.push('REPLACE');
       payload += respCommand(parts);
       expect++;
@@ -370,10 +385,12 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
       }
       let error: string | undefined;
       const again: Found[] = [];
+      const refused: Found[] = [];
       for (const f of batch) {
         const r = res[i++]!;
         if (r.startsWith('-')) {
-          error ??= r.slice(1);
+          if (!rdb && r === PAYLOAD_REFUSED) refused.push(f);
+          else error ??= r.slice(1);
           continue;
         }
         if (copy) continue;
@@ -384,6 +401,20 @@ export function migrateCommand(c: Client, args: string[]): Reply | typeof BLOCKE
         else {
           const now = readKey(c, db, f.key);
           if (now !== undefined) again.push(now);
+        }
+      }
+      if (refused.length !== 0) {
+        if (again.length === 0 && error === undefined) {
+          conn.rdbPayloads = true;
+          // Read again: the target holds none of them, and a key deleted meanwhile stays deleted.
+          const still = refused.map((f) => readKey(c, db, f.key)).filter((f): f is Found => f !== undefined);
+          if (still.length !== 0) {
+            sendRound(still, round);
+            return;
+          }
+        } else {
+          // A target that took some of our payloads and refused others is not one we know: report it.
+          error ??= PAYLOAD_REFUSED.slice(1);
         }
       }
       if (again.length !== 0) {
