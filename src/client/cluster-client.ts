@@ -43,7 +43,7 @@ import { Pipeline } from './pipeline.js';
 import { Transaction, type QueuedCommand } from './transaction.js';
 import { scanCluster, type ScanOptions } from './scan.js';
 import { SLOT_COUNT } from '../router/slot.js';
-import { PubSub, nameBytes, type MessageListener, type PatternListener, type SubscribeOptions } from './pubsub.js';
+import { PubSub, SUBSCRIBE, UNSUBSCRIBE, nameBytes, type MessageListener, type PatternListener, type SubscribeOptions } from './pubsub.js';
 import type { SubscriptionKind } from './subscriber-link.js';
 
 /**
@@ -641,7 +641,7 @@ export class ClusterClient extends CommandMethods {
   }
 
   #subscribe(kind: SubscriptionKind, names: Key | readonly Key[], listener: (...a: never[]) => void, options: SubscribeOptions | undefined): Promise<void> {
-    const verb = kind === 'channel' ? 'subscribe' : kind === 'pattern' ? 'psubscribe' : 'ssubscribe';
+    const verb = SUBSCRIBE[kind].toLowerCase();
     if (this.#state !== 'open') return Promise.reject(new ClientClosedError(`Cannot ${verb} as the client is closed`));
     if (typeof listener !== 'function') return Promise.reject(new TypeError(`Cannot ${verb} as the listener is not a function: current value is ${typeof listener}`));
     const list = nameList(verb, names);
@@ -650,7 +650,7 @@ export class ClusterClient extends CommandMethods {
   }
 
   #unsubscribe(kind: SubscriptionKind, names: Key | readonly Key[] | undefined, listener: ((...a: never[]) => void) | undefined): Promise<void> {
-    const verb = kind === 'channel' ? 'unsubscribe' : kind === 'pattern' ? 'punsubscribe' : 'sunsubscribe';
+    const verb = UNSUBSCRIBE[kind].toLowerCase();
     if (listener !== undefined && typeof listener !== 'function') return Promise.reject(new TypeError(`Cannot ${verb} as the listener is not a function: current value is ${typeof listener}`));
     const list = names === undefined ? undefined : nameList(verb, names);
     if (list instanceof TypeError) return Promise.reject(list);

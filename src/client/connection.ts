@@ -75,6 +75,41 @@ export interface NodeConnection extends EventEmitter {
   drained(): Promise<void>;
 }
 
+/** AUTH [username] password, the first command of an authenticated connection. */
+export function authArgs(username: string | undefined, password: string): Arg[] {
+  return username !== undefined ? ['AUTH', username, password] : ['AUTH', password];
+}
+
+/**
+ * Opens a socket to `endpoint` (Nagle off; `createSocket` when given, else
+ * `net.connect`), destroyed with an error if it has not connected within
+ * `connectTimeout` ms (0: no limit). `events.close` runs once, after any
+ * `error`. Used by command connections and pub/sub links alike.
+ */
+export function dialNode(
+  endpoint: Endpoint,
+  options: { readonly connectTimeout: number; readonly createSocket?: ((endpoint: Endpoint) => Socket) | undefined },
+  events: { data(chunk: Buffer): void; error(err: Error): void; close(): void },
+): Socket {
+  const socket = options.createSocket ? options.createSocket(endpoint) : netConnect({ host: endpoint.host, port: endpoint.port });
+  socket.setNoDelay(true);
+  let connectTimer: NodeJS.Timeout | null = null;
+  if (options.connectTimeout > 0) {
+    connectTimer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${options.connectTimeout} ms`)), options.connectTimeout);
+  }
+  socket.once('connect', () => {
+    if (connectTimer !== null) clearTimeout(connectTimer);
+    connectTimer = null;
+  });
+  socket.on('data', events.data);
+  socket.on('error', events.error);
+  socket.once('close', () => {
+    if (connectTimer !== null) clearTimeout(connectTimer);
+    events.close();
+  });
+  return socket;
+}
+
 /** A one-shot internal entry whose reply is handled by a callback (handshake, ASKING). */
 export class InternalEntry implements Entry {
   deadline = 0;
@@ -150,8 +185,7 @@ export class Connection extends EventEmitter implements NodeConnection {
     this.#opts = opts;
     this.#socketGone = new Promise((resolve) => (this.#resolveGone = resolve));
     if (opts.password !== undefined) {
-      const auth = opts.username !== undefined ? ['AUTH', opts.username, opts.password] : ['AUTH', opts.password];
-      this.send(new InternalEntry(auth, (r) => r instanceof Error && this.#fail(new ConnectionError(`Cannot authenticate to ${this.#name()}`, this.endpoint, { cause: r }))));
+      this.send(new InternalEntry(authArgs(opts.username, opts.password), (r) => r instanceof Error && this.#fail(new ConnectionError(`Cannot authenticate to ${this.#name()}`, this.endpoint, { cause: r }))));
     }
     if (opts.protocol === 3) {
       this.send(new InternalEntry(['HELLO', '3'], (r) => (this.#protocol = r instanceof Error ? 2 : 3)));
@@ -183,25 +217,13 @@ export class Connection extends EventEmitter implements NodeConnection {
 
   #dial(): void {
     if (this.#closed) return;
-    const socket = this.#opts.createSocket ? this.#opts.createSocket(this.endpoint) : netConnect({ host: this.endpoint.host, port: this.endpoint.port });
-    this.#socket = socket;
-    socket.setNoDelay(true);
-    let connectTimer: NodeJS.Timeout | null = null;
-    if (this.#opts.connectTimeout > 0) {
-      connectTimer = setTimeout(() => {
-        socket.destroy(new Error(`connect timeout after ${this.#opts.connectTimeout} ms`));
-      }, this.#opts.connectTimeout);
-    }
-    socket.once('connect', () => {
-      if (connectTimer) clearTimeout(connectTimer);
-      connectTimer = null;
-    });
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err) => this.#fail(new ConnectionError(`Cannot talk to ${this.#name()} as the connection failed: ${err.message}`, this.endpoint, { cause: err })));
-    socket.once('close', () => {
-      if (connectTimer) clearTimeout(connectTimer);
-      this.#fail(new ConnectionError(`Cannot talk to ${this.#name()} as the connection closed`, this.endpoint));
-      this.#resolveGone();
+    this.#socket = dialNode(this.endpoint, this.#opts, {
+      data: (chunk) => this.#onData(chunk),
+      error: (err) => this.#fail(new ConnectionError(`Cannot talk to ${this.#name()} as the connection failed: ${err.message}`, this.endpoint, { cause: err })),
+      close: () => {
+        this.#fail(new ConnectionError(`Cannot talk to ${this.#name()} as the connection closed`, this.endpoint));
+        this.#resolveGone();
+      },
     });
     if (!this.#out.empty) this.#scheduleFlush();
   }

@@ -87,8 +87,9 @@ interface Sub {
   waiters: { resolve: () => void; reject: (e: unknown) => void }[];
 }
 
-const SUBSCRIBE: Record<SubscriptionKind, SubscribeCommand> = { channel: 'SUBSCRIBE', pattern: 'PSUBSCRIBE', shard: 'SSUBSCRIBE' };
-const UNSUBSCRIBE: Record<SubscriptionKind, SubscribeCommand> = { channel: 'UNSUBSCRIBE', pattern: 'PUNSUBSCRIBE', shard: 'SUNSUBSCRIBE' };
+/** The (un)subscribe command of each kind. */
+export const SUBSCRIBE: Record<SubscriptionKind, SubscribeCommand> = { channel: 'SUBSCRIBE', pattern: 'PSUBSCRIBE', shard: 'SSUBSCRIBE' };
+export const UNSUBSCRIBE: Record<SubscriptionKind, SubscribeCommand> = { channel: 'UNSUBSCRIBE', pattern: 'PUNSUBSCRIBE', shard: 'SUNSUBSCRIBE' };
 /** Names per (un)subscribe command, so no command grows without bound. */
 const BATCH = 1000;
 
@@ -281,19 +282,12 @@ export class PubSub {
       byLink.set(link, list);
     }
     for (const [link, list] of byLink) this.#place(link, list);
+    const used = new Set<SubscriberLink>();
+    for (const sub of this.#subs.shard.values()) if (sub.link !== null) used.add(sub.link);
     for (const [key, link] of this.#shardLinks) {
-      if (link.pending > 0) continue;
-      let used = false;
-      for (const sub of this.#subs.shard.values()) {
-        if (sub.link === link) {
-          used = true;
-          break;
-        }
-      }
-      if (!used) {
-        this.#shardLinks.delete(key);
-        void link.destroy();
-      }
+      if (link.pending > 0 || used.has(link)) continue;
+      this.#shardLinks.delete(key);
+      void link.destroy();
     }
     if (retry) this.#schedule(this.#backoff());
   }

@@ -17,7 +17,8 @@
  * slot of a shard channel is taken from it: a `sunsubscribe` that the
  * oldest entry does not await is reported as `lost`.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { authArgs, dialNode } from './connection.js';
 import { INCOMPLETE, PushMessage, RespParser, WriteBuffer, type Arg } from './resp.js';
 import { ConnectionError, ProtocolError, ReplyError, type Endpoint } from './errors.js';
 
@@ -66,15 +67,6 @@ interface Pending {
   readonly done: Done;
 }
 
-const PUSH_KIND_OF: Record<SubscribeCommand, string> = {
-  SUBSCRIBE: 'subscribe',
-  UNSUBSCRIBE: 'unsubscribe',
-  PSUBSCRIBE: 'psubscribe',
-  PUNSUBSCRIBE: 'punsubscribe',
-  SSUBSCRIBE: 'ssubscribe',
-  SUNSUBSCRIBE: 'sunsubscribe',
-};
-
 function latin1(b: unknown): string {
   return Buffer.isBuffer(b) ? b.toString('latin1') : String(b);
 }
@@ -102,8 +94,7 @@ export class SubscriberLink {
     this.#events = events;
     this.#gone = new Promise((resolve) => (this.#resolveGone = resolve));
     if (options.password !== undefined) {
-      const auth: Arg[] = options.username !== undefined ? ['AUTH', options.username, options.password] : ['AUTH', options.password];
-      this.#queue(auth, null, [], (err) => {
+      this.#queue(authArgs(options.username, options.password), null, [], (err) => {
         if (err === null) return;
         this.#refused = err instanceof ReplyError;
         this.#fail(new ConnectionError(`Cannot authenticate to ${key}`, endpoint, { cause: err }));
@@ -141,7 +132,8 @@ export class SubscriberLink {
       done(new ConnectionError(`Cannot send ${command} to ${this.key} as the link is closed`, this.endpoint));
       return;
     }
-    this.#queue([command, ...names], PUSH_KIND_OF[command], names, done);
+    // Each name is confirmed by a push named after the command in lower case.
+    this.#queue([command, ...names], command.toLowerCase(), names, done);
   }
 
   #queue(args: readonly Arg[], kind: string | null, names: readonly Buffer[], done: Done): void {
@@ -165,23 +157,13 @@ export class SubscriberLink {
   }
 
   #dial(options: LinkOptions): void {
-    const socket = options.createSocket ? options.createSocket(this.endpoint) : netConnect({ host: this.endpoint.host, port: this.endpoint.port });
-    this.#socket = socket;
-    socket.setNoDelay(true);
-    let connectTimer: NodeJS.Timeout | null = null;
-    if (options.connectTimeout > 0) {
-      connectTimer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${options.connectTimeout} ms`)), options.connectTimeout);
-    }
-    socket.once('connect', () => {
-      if (connectTimer !== null) clearTimeout(connectTimer);
-      connectTimer = null;
-    });
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err) => this.#fail(new ConnectionError(`Cannot subscribe on ${this.key} as the connection failed: ${err.message}`, this.endpoint, { cause: err })));
-    socket.once('close', () => {
-      if (connectTimer !== null) clearTimeout(connectTimer);
-      this.#fail(new ConnectionError(`Cannot subscribe on ${this.key} as the connection closed`, this.endpoint));
-      this.#resolveGone();
+    this.#socket = dialNode(this.endpoint, options, {
+      data: (chunk) => this.#onData(chunk),
+      error: (err) => this.#fail(new ConnectionError(`Cannot subscribe on ${this.key} as the connection failed: ${err.message}`, this.endpoint, { cause: err })),
+      close: () => {
+        this.#fail(new ConnectionError(`Cannot subscribe on ${this.key} as the connection closed`, this.endpoint));
+        this.#resolveGone();
+      },
     });
     this.#flush();
   }

@@ -48,7 +48,7 @@ export const DUMP_TAGS = { string: 0, list: 1, set: 2, zset: 3, hash: 4 } as con
 export const DUMP_VERSION = 0x5301;
 
 /** Bytes after the body: 2 of version, 8 of checksum. */
-const TRAILER = 10;
+export const DUMP_TRAILER = 10;
 
 const CODECS_BY_TAG = new Map<number, DumpCodec>();
 const CODECS_BY_TYPE = new Map<TypeName, DumpCodec>();
@@ -169,16 +169,21 @@ export function framePayload(tag: number, body: string): string {
  */
 export function unframePayload(payload: string): { tag: number; body: string } {
   if (!verifyPayload(payload)) throw DUMP_PAYLOAD_ERROR;
-  if (payload.length <= TRAILER) throw BAD_DATA_FORMAT;
-  return { tag: payload.charCodeAt(0), body: payload.slice(1, payload.length - TRAILER) };
+  if (payload.length <= DUMP_TRAILER) throw BAD_DATA_FORMAT;
+  return { tag: payload.charCodeAt(0), body: payload.slice(1, payload.length - DUMP_TRAILER) };
+}
+
+/** The version field of a framed payload (at least DUMP_TRAILER bytes long): ours, or Redis's RDB version. */
+export function payloadVersion(payload: string): number {
+  const n = payload.length;
+  return payload.charCodeAt(n - 10) | (payload.charCodeAt(n - 9) << 8);
 }
 
 /** True if `payload` carries our version and a correct checksum (Redis's verifyDumpPayload). */
 export function verifyPayload(payload: string): boolean {
   const n = payload.length;
-  if (n < TRAILER) return false;
-  const version = payload.charCodeAt(n - 10) | (payload.charCodeAt(n - 9) << 8);
-  if (version !== DUMP_VERSION) return false;
+  if (n < DUMP_TRAILER) return false;
+  if (payloadVersion(payload) !== DUMP_VERSION) return false;
   return crc64(payload, 0, n - 8) === payload.slice(n - 8);
 }
 
@@ -192,12 +197,12 @@ export function deserializeValue(payload: string): Value {
   if (!verifyPayload(payload)) throw DUMP_PAYLOAD_ERROR;
   // A frame that passed verification has at least the tag byte only if
   // longer than the trailer.
-  if (payload.length <= TRAILER) throw BAD_DATA_FORMAT;
+  if (payload.length <= DUMP_TRAILER) throw BAD_DATA_FORMAT;
   const codec = CODECS_BY_TAG.get(payload.charCodeAt(0));
   if (codec === undefined) throw BAD_DATA_FORMAT;
   let v: Value | undefined;
   try {
-    v = codec.decode(payload.slice(1, payload.length - TRAILER));
+    v = codec.decode(payload.slice(1, payload.length - DUMP_TRAILER));
   } catch {
     v = undefined;
   }

@@ -33,7 +33,8 @@
  * directives' default thresholds, so encodings follow our rules rather than
  * the source's.
  */
-import { BAD_DATA_FORMAT, DUMP_PAYLOAD_ERROR, DUMP_VERSION, crc64, deserializeValue } from './dump.js';
+import { f64, readF64 } from './byte-strings.js';
+import { BAD_DATA_FORMAT, DUMP_PAYLOAD_ERROR, DUMP_TRAILER, DUMP_VERSION, crc64, deserializeValue, payloadVersion } from './dump.js';
 import { ListValue } from './types/list.js';
 import { SetValue } from './types/set.js';
 import { ZSetValue } from './types/zset.js';
@@ -44,7 +45,6 @@ import type { Value } from './values.js';
 const RDB_MAX_VERSION = 12;
 /** RDB version DUMP writes: Redis 7.0's, the oldest Redis that RESTOREs it. */
 const RDB_WRITE_VERSION = 10;
-const TRAILER = 10;
 
 /** Thrown inside the decoder for any malformed input; becomes "Bad data format". */
 class Malformed extends Error {}
@@ -57,13 +57,13 @@ const MALFORMED = new Malformed();
  */
 export function deserializeAnyPayload(payload: string): Value {
   const n = payload.length;
-  if (n < TRAILER) throw DUMP_PAYLOAD_ERROR;
-  const version = payload.charCodeAt(n - 10) | (payload.charCodeAt(n - 9) << 8);
+  if (n < DUMP_TRAILER) throw DUMP_PAYLOAD_ERROR;
+  const version = payloadVersion(payload);
   if (version === DUMP_VERSION || version < 1 || version > RDB_MAX_VERSION) return deserializeValue(payload);
   if (crc64(payload, 0, n - 8) !== payload.slice(n - 8)) throw DUMP_PAYLOAD_ERROR;
-  if (n <= TRAILER) throw BAD_DATA_FORMAT;
+  if (n <= DUMP_TRAILER) throw BAD_DATA_FORMAT;
   try {
-    const r = new RdbReader(payload, n - TRAILER);
+    const r = new RdbReader(payload, n - DUMP_TRAILER);
     const v = readObject(r, r.byte());
     if (r.pos !== r.end) throw MALFORMED;
     return v;
@@ -153,14 +153,9 @@ class RdbReader {
 
   /** rdbLoadBinaryDoubleValue: 8 bytes, little-endian IEEE 754. */
   binaryDouble(): number {
-    const b = this.bytes(8);
-    for (let i = 0; i < 8; i++) F64_BYTES[i] = b.charCodeAt(i);
-    return F64[0]!;
+    return readF64(this.bytes(8), 0);
   }
 }
-
-const F64 = new Float64Array(1);
-const F64_BYTES = new Uint8Array(F64.buffer);
 
 /** Unsigned big-endian integer of `n` bytes (lengths); past 2^53 it is refused. */
 function beUint(s: string, p: number, n: number): number {
@@ -363,9 +358,8 @@ const ZSET_LIMITS = { maxEntries: 128, maxValue: 64 };
 
 function readObject(r: RdbReader, type: number): Value {
   switch (type) {
-    case 0: {
+    case 0:
       return r.string();
-    }
     case 1:
       return listOf(repeat(r, count(r), () => r.string()));
     case 10:
@@ -499,11 +493,6 @@ function rdbStr(s: string): string {
   return rdbLen(s.length) + s;
 }
 
-function f64le(d: number): string {
-  F64[0] = d;
-  return String.fromCharCode(F64_BYTES[0]!, F64_BYTES[1]!, F64_BYTES[2]!, F64_BYTES[3]!, F64_BYTES[4]!, F64_BYTES[5]!, F64_BYTES[6]!, F64_BYTES[7]!);
-}
-
 /**
  * `v` as a Redis DUMP payload. Collections use the plain RDB types (linked
  * list, set, sorted set with binary scores, hash), which every Redis since
@@ -524,7 +513,7 @@ export function serializeRdb(v: Value): string {
     for (const m of members) parts.push(rdbStr(m));
   } else if (v instanceof ZSetValue) {
     parts.push('\x05', rdbLen(v.size));
-    v.forEach((m, score) => parts.push(rdbStr(m), f64le(score)));
+    v.forEach((m, score) => parts.push(rdbStr(m), f64(score)));
   } else if (v instanceof HashValue) {
     parts.push('\x04', rdbLen(v.size));
     v.forEach((f, value) => parts.push(rdbStr(f), rdbStr(value)));

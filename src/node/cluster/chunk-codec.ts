@@ -29,6 +29,7 @@
  * it), as RESTORE of the whole payload would: chunked values are far past
  * the small-encoding limits.
  */
+import { f64, readF64, readU32, u32 } from '../byte-strings.js';
 import { DUMP_TAGS } from '../dump.js';
 import { HashValue, type HashLimits } from '../types/hash.js';
 import { ListValue } from '../types/list.js';
@@ -49,23 +50,6 @@ export const MAX_SIZE_HINT = 1 << 21;
 
 /** Elements encoded between two looks at the clock. */
 const CLOCK_EVERY = 128;
-
-function u32(n: number): string {
-  return String.fromCharCode((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-}
-
-const F64 = new Float64Array(1);
-const F64_BYTES = new Uint8Array(F64.buffer);
-
-function f64(d: number): string {
-  F64[0] = d;
-  return String.fromCharCode(F64_BYTES[0]!, F64_BYTES[1]!, F64_BYTES[2]!, F64_BYTES[3]!, F64_BYTES[4]!, F64_BYTES[5]!, F64_BYTES[6]!, F64_BYTES[7]!);
-}
-
-function readF64(s: string, p: number): number {
-  for (let i = 0; i < 8; i++) F64_BYTES[i] = s.charCodeAt(p + i);
-  return F64[0]!;
-}
 
 /** Bounds of one chunk: whichever is reached first ends it (at least one element is always taken). */
 export interface ChunkBounds {
@@ -233,12 +217,12 @@ export function decodeChunk(tag: number, body: string): DecodedChunk | undefined
   let sizeHint = 0;
   if (flags & FLAG_SIZED) {
     if (p + 4 > n) return undefined;
-    sizeHint = ((body.charCodeAt(p) << 24) >>> 0) + (body.charCodeAt(p + 1) << 16) + (body.charCodeAt(p + 2) << 8) + body.charCodeAt(p + 3);
+    sizeHint = readU32(body, p);
     p += 4;
   }
   while (p < n) {
     if (p + 4 > n) return undefined;
-    const len = ((body.charCodeAt(p) << 24) >>> 0) + (body.charCodeAt(p + 1) << 16) + (body.charCodeAt(p + 2) << 8) + body.charCodeAt(p + 3);
+    const len = readU32(body, p);
     p += 4;
     if (p + len > n) return undefined;
     items.push(body.slice(p, p + len));

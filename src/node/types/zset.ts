@@ -20,6 +20,7 @@
  * commands then read or delete ranks. That keeps every command O(log N + M)
  * on both encodings with one code path.
  */
+import { f64, readF64, readU32, u32 } from '../byte-strings.js';
 import { DenseMap } from '../collection-scan.js';
 import { DUMP_TAGS, registerDumpCodec } from '../dump.js';
 import type { CollectionValue } from '../values.js';
@@ -477,27 +478,6 @@ export function sortedOrder(members: readonly string[], scores: readonly number[
 /*------------------------------------------------------------------------------
  * DUMP codec: count, then per member: 4-byte length, bytes, 8-byte float64
  *----------------------------------------------------------------------------*/
-
-function u32(n: number): string {
-  return String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
-}
-
-function readU32(s: string, p: number): number {
-  return ((s.charCodeAt(p) << 24) | (s.charCodeAt(p + 1) << 16) | (s.charCodeAt(p + 2) << 8) | s.charCodeAt(p + 3)) >>> 0;
-}
-
-const F64 = new Float64Array(1);
-const F64_BYTES = new Uint8Array(F64.buffer);
-
-function f64(d: number): string {
-  F64[0] = d;
-  return String.fromCharCode(...F64_BYTES);
-}
-
-function readF64(s: string, p: number): number {
-  for (let i = 0; i < 8; i++) F64_BYTES[i] = s.charCodeAt(p + i);
-  return F64[0]!;
-}
 
 /** Limits applied to restored values: the defaults of the directives. */
 const RESTORE_LIMITS: ZSetLimits = { maxEntries: 128, maxValue: 64 };
