@@ -104,22 +104,40 @@ const CRC_LO = new Uint32Array(256);
   }
 }
 
-/**
- * CRC-64/Jones of the latin1 bytes `s[from..to)`, as 8 little-endian bytes
- * (a latin1 string), the way Redis appends it to a DUMP payload.
- */
-export function crc64(s: string, from = 0, to = s.length): string {
-  let hi = 0;
-  let lo = 0;
-  for (let i = from; i < to; i++) {
-    const idx = (lo ^ s.charCodeAt(i)) & 0xff;
-    lo = (((lo >>> 8) | ((hi & 0xff) << 24)) ^ CRC_LO[idx]!) >>> 0;
-    hi = ((hi >>> 8) ^ CRC_HI[idx]!) >>> 0;
+/** A CRC-64/Jones computed over several pieces (a payload built over several event-loop turns). */
+export class Crc64 {
+  #hi = 0;
+  #lo = 0;
+
+  /** Adds the latin1 bytes `s[from..to)`. */
+  update(s: string, from = 0, to = s.length): void {
+    let hi = this.#hi;
+    let lo = this.#lo;
+    for (let i = from; i < to; i++) {
+      const idx = (lo ^ s.charCodeAt(i)) & 0xff;
+      lo = (((lo >>> 8) | ((hi & 0xff) << 24)) ^ CRC_LO[idx]!) >>> 0;
+      hi = ((hi >>> 8) ^ CRC_HI[idx]!) >>> 0;
+    }
+    this.#hi = hi;
+    this.#lo = lo;
   }
-  return (
-    String.fromCharCode(lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24) +
-    String.fromCharCode(hi & 0xff, (hi >>> 8) & 0xff, (hi >>> 16) & 0xff, hi >>> 24)
-  );
+
+  /** The CRC of everything added, as 8 little-endian bytes (a latin1 string), the way Redis appends it to a DUMP payload. */
+  digest(): string {
+    const hi = this.#hi;
+    const lo = this.#lo;
+    return (
+      String.fromCharCode(lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24) +
+      String.fromCharCode(hi & 0xff, (hi >>> 8) & 0xff, (hi >>> 16) & 0xff, hi >>> 24)
+    );
+  }
+}
+
+/** CRC-64/Jones of the latin1 bytes `s[from..to)`, as `Crc64.digest` gives it. */
+export function crc64(s: string, from = 0, to = s.length): string {
+  const c = new Crc64();
+  c.update(s, from, to);
+  return c.digest();
 }
 
 /*------------------------------------------------------------------------------

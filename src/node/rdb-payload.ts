@@ -33,13 +33,14 @@
  * directives' default thresholds, so encodings follow our rules rather than
  * the source's.
  */
-import { f64, readF64 } from './byte-strings.js';
-import { BAD_DATA_FORMAT, DUMP_PAYLOAD_ERROR, DUMP_TRAILER, DUMP_VERSION, crc64, deserializeValue, payloadVersion } from './dump.js';
+import { readF64 } from './byte-strings.js';
+import { BAD_DATA_FORMAT, Crc64, DUMP_PAYLOAD_ERROR, DUMP_TRAILER, DUMP_VERSION, crc64, deserializeValue, payloadVersion } from './dump.js';
 import { ListValue } from './types/list.js';
 import { SetValue } from './types/set.js';
 import { ZSetValue } from './types/zset.js';
 import { HashValue } from './types/hash.js';
-import type { Value } from './values.js';
+import type { TypeName, Value } from './values.js';
+import { UNBOUNDED, valueReader, type ElementFormat, type ReadBounds, type ValueReader } from './value-reader.js';
 
 /** Highest RDB version accepted (Redis 7.4). */
 const RDB_MAX_VERSION = 12;
@@ -489,8 +490,78 @@ function rdbLen(n: number): string {
   return String.fromCharCode(0x81, hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
-function rdbStr(s: string): string {
-  return rdbLen(s.length) + s;
+/** RDB object types written, by our type: the plain encodings every Redis since 2.8 loads. */
+const RDB_TYPE: Record<TypeName, string> = { string: '\x00', list: '\x01', set: '\x02', zset: '\x05', hash: '\x04' };
+
+/** RDB's element format, for ../value-reader.ts: the object type and its length open the first step; strings are length-prefixed. */
+export const RDB_ELEMENTS: ElementFormat = {
+  head(out, type, _intset, from, total) {
+    if (from === 0) out.push(RDB_TYPE[type], rdbLen(total));
+  },
+  str(out, s) {
+    const len = rdbLen(s.length);
+    out.push(len, s);
+    return len.length + s.length;
+  },
+};
+
+/** The version and checksum that end a payload. */
+const RDB_VERSION_BYTES = String.fromCharCode(RDB_WRITE_VERSION & 0xff, RDB_WRITE_VERSION >> 8);
+
+/**
+ * Builds a value's Redis DUMP payload in steps (`step`), so that a big value
+ * (a MIGRATE of a big key into a real Redis, cluster/chunked-transfer.ts)
+ * is written over several event-loop turns. Each step's bytes go into the
+ * checksum as they are made. The value must not change between steps. The
+ * payload is kept in pieces of at most about 256 KiB (never one string of
+ * the whole), which the caller can write to a socket one at a time.
+ */
+export class RdbPayloadWriter {
+  readonly #reader: ValueReader;
+  readonly #crc = new Crc64();
+  readonly #pieces: string[] = [];
+  readonly #bounds: ReadBounds = { maxElements: 8192, maxBytes: 256 * 1024, deadline: 0 };
+  #pos = 0;
+  #length = 0;
+  #done = false;
+
+  constructor(v: Value) {
+    this.#reader = valueReader(v, RDB_ELEMENTS);
+  }
+
+  /** Writes until done or past `deadline` (`performance.now()`, Infinity for all at once); true when the payload is complete. */
+  step(deadline: number): boolean {
+    if (this.#done) return true;
+    const total = this.#reader.total;
+    const b = deadline === Infinity ? UNBOUNDED : this.#bounds;
+    this.#bounds.deadline = deadline;
+    do {
+      const parts: string[] = [];
+      this.#pos = this.#reader.write(parts, this.#pos, b);
+      const piece = parts.join('');
+      this.#crc.update(piece);
+      this.#pieces.push(piece);
+      this.#length += piece.length;
+    } while (this.#pos < total && performance.now() <= deadline);
+    if (this.#pos < total) return false;
+    this.#crc.update(RDB_VERSION_BYTES);
+    const trailer = RDB_VERSION_BYTES + this.#crc.digest();
+    this.#pieces.push(trailer);
+    this.#length += trailer.length;
+    this.#done = true;
+    return true;
+  }
+
+  /** The payload in pieces, in order; only after `step` returned true. */
+  get pieces(): readonly string[] {
+    if (!this.#done) throw new Error('RDB payload not complete');
+    return this.#pieces;
+  }
+
+  /** The payload's length in bytes (so far, until `step` returns true). */
+  get length(): number {
+    return this.#length;
+  }
 }
 
 /**
@@ -501,26 +572,8 @@ function rdbStr(s: string): string {
  */
 export function serializeRdb(v: Value): string {
   const parts: string[] = [];
-  if (typeof v === 'string') {
-    parts.push('\x00', rdbStr(v));
-  } else if (v instanceof ListValue) {
-    const items = v.toArray();
-    parts.push('\x01', rdbLen(items.length));
-    for (const e of items) parts.push(rdbStr(e));
-  } else if (v instanceof SetValue) {
-    const members = v.members();
-    parts.push('\x02', rdbLen(members.length));
-    for (const m of members) parts.push(rdbStr(m));
-  } else if (v instanceof ZSetValue) {
-    parts.push('\x05', rdbLen(v.size));
-    v.forEach((m, score) => parts.push(rdbStr(m), f64(score)));
-  } else if (v instanceof HashValue) {
-    parts.push('\x04', rdbLen(v.size));
-    v.forEach((f, value) => parts.push(rdbStr(f), rdbStr(value)));
-  } else {
-    throw new Error(`Cannot write a ${v.type} value as RDB`);
-  }
-  parts.push(String.fromCharCode(RDB_WRITE_VERSION & 0xff, RDB_WRITE_VERSION >> 8));
+  valueReader(v, RDB_ELEMENTS).write(parts, 0, UNBOUNDED);
+  parts.push(RDB_VERSION_BYTES);
   const framed = parts.join('');
   return framed + crc64(framed);
 }

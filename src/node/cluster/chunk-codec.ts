@@ -21,21 +21,23 @@
  * set's or sorted set's index into segments from the start (DenseMap's
  * element tables are paged and need no sizing).
  *
- * `ChunkReader` reads a value by position: the source keeps the position
- * between chunks, which is only valid while the value is unchanged (the
+ * `ChunkReader` reads a value by position (../value-reader.ts, in this
+ * element format, `CHUNK_ELEMENTS`): the source keeps the position between
+ * chunks, which is only valid while the value is unchanged (the
  * transfer watches the key and restarts on any change). `ChunkAssembler`
  * builds the value on the target, element by element, always in the big
  * encodings (hashtable, skiplist, quicklist; intset only if the source had
  * it), as RESTORE of the whole payload would: chunked values are far past
  * the small-encoding limits.
  */
-import { f64, readF64, readU32, u32 } from '../byte-strings.js';
+import { readF64, readU32, u32 } from '../byte-strings.js';
 import { DUMP_TAGS } from '../dump.js';
 import { HashValue, type HashLimits } from '../types/hash.js';
 import { ListValue } from '../types/list.js';
 import { SetValue, type SetLimits } from '../types/set.js';
 import { ZSetValue, type ZSetLimits } from '../types/zset.js';
 import type { Value } from '../values.js';
+import { valueReader, type ElementFormat, type ValueReader } from '../value-reader.js';
 
 /** Flags byte: the source set was an intset (members in ascending order). */
 const FLAG_INTSET = 1;
@@ -48,146 +50,32 @@ const FLAG_SIZED = 2;
  */
 export const MAX_SIZE_HINT = 1 << 21;
 
-/** Elements encoded between two looks at the clock. */
-const CLOCK_EVERY = 128;
+/** Elements the assembler inserts between two looks at the clock. */
+const APPLY_EVERY = 256;
 
-/** Bounds of one chunk: whichever is reached first ends it (at least one element is always taken). */
-export interface ChunkBounds {
-  maxElements: number;
-  maxBytes: number;
-  /** `performance.now()` value after which no more elements are added. */
-  deadline: number;
-}
-
-/** Reads a value's elements by position, for the source of a chunked transfer. */
-export interface ChunkReader {
+/** Reads a value's elements by position for chunks (`chunkReaderFor`). */
+export interface ChunkReader extends ValueReader {
   /** DUMP tag of the value's type. */
   readonly tag: number;
-  /** Elements in all (bytes for a string). */
-  readonly total: number;
-  /**
-   * Appends to `out` the body of the chunk starting at element `from`
-   * (`from` < `total`), within `bounds`; returns the position after it.
-   */
-  write(out: string[], from: number, bounds: ChunkBounds): number;
 }
 
-/** The flags byte of a collection chunk, and the element count if `from` is 0 (the first chunk). */
-function header(out: string[], flags: number, from: number, total: number): void {
-  if (from === 0) out.push(String.fromCharCode(flags | FLAG_SIZED), u32(total));
-  else out.push(String.fromCharCode(flags));
-}
-
-/** Appends strings `at(from)`, `at(from + 1)`, ... (each as length + bytes) within `b`; returns the position after the last. */
-function writeStrings(out: string[], from: number, total: number, b: ChunkBounds, at: (i: number) => string): number {
-  let bytes = 0;
-  let i = from;
-  const end = Math.min(total, from + b.maxElements);
-  while (i < end) {
-    const s = at(i++);
+/** The chunk body's element format (see the module comment), for ../value-reader.ts. */
+export const CHUNK_ELEMENTS: ElementFormat = {
+  head(out, type, intset, from, total) {
+    const flags = intset ? FLAG_INTSET : 0;
+    if (type !== 'string' && from === 0) out.push(String.fromCharCode(flags | FLAG_SIZED), u32(total));
+    else out.push(String.fromCharCode(flags));
+  },
+  str(out, s) {
     out.push(u32(s.length), s);
-    bytes += 4 + s.length;
-    if (bytes >= b.maxBytes) break;
-    if ((i - from) % CLOCK_EVERY === 0 && performance.now() > b.deadline) break;
-  }
-  return i;
-}
+    return 4 + s.length;
+  },
+};
 
-/**
- * The reader for `v`. The hash case reads a compact (listpack) hash through
- * one `flat()` copy: only a hash configured with a huge
- * `hash-max-listpack-entries` is both compact and big enough to be chunked.
- */
+/** The chunk reader for `v`: each `write` appends one chunk body. */
 export function chunkReaderFor(v: Value): ChunkReader {
-  if (typeof v === 'string') {
-    return {
-      tag: DUMP_TAGS.string,
-      total: v.length,
-      write(out, from, b) {
-        const end = Math.min(v.length, from + b.maxBytes);
-        out.push('\x00', v.slice(from, end));
-        return end;
-      },
-    };
-  }
-  switch (v.type) {
-    case 'list': {
-      const l = v as ListValue;
-      return {
-        tag: DUMP_TAGS.list,
-        total: l.size,
-        write: (out, from, b) => {
-          header(out, 0, from, l.size);
-          return writeStrings(out, from, l.size, b, (i) => l.get(i));
-        },
-      };
-    }
-    case 'set': {
-      const s = v as SetValue;
-      const flags = s.table === undefined ? FLAG_INTSET : 0;
-      return {
-        tag: DUMP_TAGS.set,
-        total: s.size,
-        write: (out, from, b) => {
-          header(out, flags, from, s.size);
-          return writeStrings(out, from, s.size, b, (i) => s.memberAt(i));
-        },
-      };
-    }
-    case 'hash': {
-      const h = v as HashValue;
-      const table = h.table;
-      const flat = table === undefined ? h.flat() : undefined;
-      // Positions count strings (field, value, field, ...); chunks end on a whole pair.
-      const b2 = { maxElements: 0, maxBytes: 0, deadline: 0 };
-      return {
-        tag: DUMP_TAGS.hash,
-        total: h.size,
-        write: (out, from, b) => {
-          header(out, 0, from, h.size);
-          b2.maxElements = b.maxElements * 2;
-          b2.maxBytes = b.maxBytes;
-          b2.deadline = b.deadline;
-          const at = table !== undefined ? (i: number) => ((i & 1) === 0 ? table.keyAt(i >>> 1) : table.valueAt(i >>> 1)) : (i: number) => flat![i]!;
-          let next = writeStrings(out, from * 2, h.size * 2, b2, at);
-          if ((next & 1) === 1) {
-            const s = at(next++);
-            out.push(u32(s.length), s);
-          }
-          return next / 2;
-        },
-      };
-    }
-    case 'zset': {
-      const z = v as ZSetValue;
-      const members: string[] = [];
-      const scores: number[] = [];
-      return {
-        tag: DUMP_TAGS.zset,
-        total: z.size,
-        write(out, from, b) {
-          header(out, 0, from, z.size);
-          const end = Math.min(z.size, from + b.maxElements);
-          let bytes = 0;
-          let i = from;
-          while (i < end && bytes < b.maxBytes && (i === from || performance.now() <= b.deadline)) {
-            const last = Math.min(end, i + CLOCK_EVERY) - 1;
-            members.length = 0;
-            scores.length = 0;
-            z.range(i, last, false, members, scores);
-            for (let k = 0; k < members.length; k++) {
-              const m = members[k]!;
-              out.push(u32(m.length), m, f64(scores[k]!));
-              bytes += 12 + m.length;
-            }
-            i = last + 1;
-          }
-          return i;
-        },
-      };
-    }
-  }
-  throw new Error(`Cannot chunk a ${(v as { type: string }).type} value`);
+  const r = valueReader(v, CHUNK_ELEMENTS);
+  return { tag: DUMP_TAGS[r.type], type: r.type, total: r.total, write: r.write };
 }
 
 /*------------------------------------------------------------------------------
@@ -314,7 +202,7 @@ export class ChunkAssembler {
     }
     let i = from;
     while (i < n) {
-      const stop = Math.min(n, i + CLOCK_EVERY * 2);
+      const stop = Math.min(n, i + APPLY_EVERY);
       switch (this.tag) {
         case DUMP_TAGS.list:
           for (; i < stop; i++) (v as ListValue).pushTail(items[i]!);

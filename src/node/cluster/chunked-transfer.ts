@@ -44,6 +44,17 @@
  *     with -TRYAGAIN and the key stays here, intact. No write is ever lost:
  *     a key is deleted only if it is exactly the value the target committed.
  *
+ * A real Redis target has no RESTORE-CHUNK (it answers "unknown command"
+ * to the first chunk, or the connection already knows it for a Redis, see
+ * ./migrate.ts). There the key goes whole, as Redis's own MIGRATE sends it,
+ * but is not built in one go: the attempt builds Redis's DUMP payload
+ * (../rdb-payload.ts `RdbPayloadWriter`) one `SLICE_MS` slice per
+ * event-loop turn, with the key watched and locked as above, then sends
+ * `RESTORE(-ASKING) key ttl payload [REPLACE]` in place of RESTORE-COMMIT,
+ * with the same rules for what follows its reply. The source never stalls
+ * for more than a slice plus one copy of the payload into the socket; the
+ * target (Redis) stalls while it loads the payload, as with Redis's MIGRATE.
+ *
  * Errors: a target error reply (BUSYKEY, ...) ends the key's transfer with
  * "ERR Target instance replied with error: ..." (the next keys still move,
  * as in the one-shot path); an I/O error or timeout (MIGRATE's timeout
@@ -65,7 +76,9 @@ import { ErrorReply } from '../resp/reply.js';
 import type { Server } from '../server.js';
 import type { Value } from '../values.js';
 import type { Watcher } from '../watch.js';
-import { chunkReaderFor, type ChunkBounds, type ChunkReader } from './chunk-codec.js';
+import { RdbPayloadWriter } from '../rdb-payload.js';
+import type { ReadBounds } from '../value-reader.js';
+import { chunkReaderFor, type ChunkReader } from './chunk-codec.js';
 
 const CHUNK_ENV = process.env['SHARDIS_MIGRATE_CHUNK_MIN'];
 
@@ -85,6 +98,8 @@ export const CHUNK_MAX_BYTES = 256 * 1024;
 const SLICE_MS = 4;
 /** Chunks sent and not yet acknowledged. */
 const WINDOW = 4;
+/** How a real Redis refuses the first RESTORE-CHUNK (it echoes the name as sent). */
+const UNKNOWN_CHUNK_COMMAND = /^-ERR unknown command 'RESTORE-CHUNK'/i;
 /** Attempts before giving up on a key that keeps changing. */
 export const MAX_ATTEMPTS = 3;
 
@@ -102,6 +117,29 @@ export function isBigValue(v: Value): boolean {
 export function respCommand(parts: readonly string[]): string {
   let out = '*' + parts.length + '\r\n';
   for (const p of parts) out += '$' + p.length + '\r\n' + p + '\r\n';
+  return out;
+}
+
+/** An argument given in pieces (a big payload never joined into one string). */
+export interface PiecedArg {
+  readonly pieces: readonly string[];
+  readonly length: number;
+}
+
+/** RESP encoding of a command, as pieces to write in order: `respCommand`'s bytes, with pieced arguments left unjoined. */
+export function respCommandPieces(parts: readonly (string | PiecedArg)[]): string[] {
+  const out: string[] = [];
+  let cur = '*' + parts.length + '\r\n';
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      cur += '$' + p.length + '\r\n' + p + '\r\n';
+      continue;
+    }
+    out.push(cur + '$' + p.length + '\r\n');
+    for (const piece of p.pieces) out.push(piece);
+    cur = '\r\n';
+  }
+  out.push(cur);
   return out;
 }
 
@@ -165,9 +203,15 @@ export function transferLockError(c: Client, spec: CommandSpec, args: readonly s
 /** What a transfer needs of MIGRATE's cached target connection. */
 export interface TransferConn {
   lastDb: number;
+  /** The target is a real Redis: it takes Redis's payload format and has no RESTORE-CHUNK. */
+  rdbPayloads: boolean;
   readonly connected: boolean;
-  /** Sends `payload`, then calls `done` with `expect` reply lines, or an Error. */
-  request(payload: string, expect: number, timeoutMs: number, done: (r: string[] | Error) => void): void;
+  /**
+   * Sends `payload` (a string, or pieces written in order, each after the
+   * socket took the one before), after every earlier request's bytes; then
+   * calls `done` with `expect` reply lines, or an Error.
+   */
+  request(payload: string | readonly string[], expect: number, timeoutMs: number, done: (r: string[] | Error) => void): void;
 }
 
 export interface TransferOptions {
@@ -193,7 +237,10 @@ export type TransferResult = { kind: 'moved' } | { kind: 'gone' } | { kind: 'ref
 interface Attempt {
   readonly id: string;
   readonly value: Value;
-  readonly reader: ChunkReader;
+  /** Chunks to a Shardis target. */
+  readonly reader: ChunkReader | undefined;
+  /** The whole payload, for a real Redis target. */
+  readonly rdb: RdbPayloadWriter | undefined;
   pos: number;
   seq: number;
   inflight: number;
@@ -207,7 +254,7 @@ export class ChunkedTransfer {
   readonly #o: TransferOptions;
   readonly #done: (r: TransferResult) => void;
   readonly #watcher: Watcher = { watching: [], watchDirty: false };
-  readonly #bounds: ChunkBounds = { maxElements: CHUNK_MAX_ELEMENTS, maxBytes: CHUNK_MAX_BYTES, deadline: 0 };
+  readonly #bounds: ReadBounds = { maxElements: CHUNK_MAX_ELEMENTS, maxBytes: CHUNK_MAX_BYTES, deadline: 0 };
   #attempt: Attempt | undefined;
   #attempts = 0;
   #scheduled = false;
@@ -254,7 +301,8 @@ export class ChunkedTransfer {
     this.#attempt = {
       id: `${PROCESS_TAG}.${(++transferCounter).toString(36)}`,
       value,
-      reader: chunkReaderFor(value),
+      reader: this.#conn.rdbPayloads ? undefined : chunkReaderFor(value),
+      rdb: this.#conn.rdbPayloads ? new RdbPayloadWriter(value) : undefined,
       pos: 0,
       seq: 0,
       inflight: 0,
@@ -311,9 +359,15 @@ export class ChunkedTransfer {
    * of the command itself, unless the attempt was replaced meanwhile. A
    * prefix error or an I/O error ends the transfer.
    */
-  #send(a: Attempt, parts: string[], onReply: (line: string) => void): void {
+  #send(a: Attempt, parts: (string | PiecedArg)[], onReply: (line: string) => void): void {
     const [prefix, n] = this.#prefix();
-    this.#conn.request(prefix + respCommand(parts), n + 1, this.#o.timeoutMs, (res) => {
+    let payload: string | string[];
+    if (parts.every((p): p is string => typeof p === 'string')) payload = prefix + respCommand(parts);
+    else {
+      payload = respCommandPieces(parts);
+      payload[0] = prefix + payload[0]!;
+    }
+    this.#conn.request(payload, n + 1, this.#o.timeoutMs, (res) => {
       if (this.#finished) return;
       if (res instanceof Error) {
         this.#conn.lastDb = -1;
@@ -341,7 +395,13 @@ export class ChunkedTransfer {
       return;
     }
     const slice = performance.now() + SLICE_MS;
-    const total = a.reader.total;
+    if (a.rdb !== undefined) {
+      if (a.rdb.step(slice)) this.#commit(a);
+      else this.#schedule();
+      return;
+    }
+    const reader = a.reader!;
+    const total = reader.total;
     while (a.inflight < WINDOW && a.pos < total) {
       if (performance.now() > slice) {
         this.#schedule();
@@ -349,8 +409,8 @@ export class ChunkedTransfer {
       }
       const parts: string[] = [];
       this.#bounds.deadline = slice;
-      a.pos = a.reader.write(parts, a.pos, this.#bounds);
-      const cmd = ['RESTORE-CHUNK', this.#o.key, a.id, String(a.seq++), framePayload(a.reader.tag, parts.join(''))];
+      a.pos = reader.write(parts, a.pos, this.#bounds);
+      const cmd = ['RESTORE-CHUNK', this.#o.key, a.id, String(a.seq++), framePayload(reader.tag, parts.join(''))];
       if (this.#o.replace) cmd.push('REPLACE');
       a.inflight++;
       this.chunksSent++;
@@ -361,6 +421,15 @@ export class ChunkedTransfer {
 
   #onChunkAck(a: Attempt, line: string): void {
     a.inflight--;
+    if (UNKNOWN_CHUNK_COMMAND.test(line)) {
+      // A real Redis: the key goes again whole, in its format, as does every later big key on this connection.
+      this.#conn.rdbPayloads = true;
+      this.#release();
+      this.#attempt = undefined;
+      this.#attempts--;
+      this.#begin();
+      return;
+    }
     if (line.startsWith('-')) {
       this.#abortAttempt();
       this.#finish({ kind: 'refused', message: line.slice(1) });
@@ -379,7 +448,10 @@ export class ChunkedTransfer {
     const at = db.getExpire(key);
     if (at !== undefined) ttl = Math.max(1, at - this.#server.clock.now());
     a.committing = true;
-    const cmd = ['RESTORE-COMMIT', key, a.id, String(a.seq), String(ttl)];
+    const cmd: (string | PiecedArg)[] =
+      a.rdb !== undefined
+        ? [this.#server.cluster !== undefined ? 'RESTORE-ASKING' : 'RESTORE', key, String(ttl), a.rdb]
+        : ['RESTORE-COMMIT', key, a.id, String(a.seq), String(ttl)];
     if (this.#o.replace) cmd.push('REPLACE');
     this.#send(a, cmd, (line) => {
       if (line.startsWith('-')) {

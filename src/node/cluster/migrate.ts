@@ -22,9 +22,9 @@
  *
  * A real Redis target refuses our payloads (`ERR DUMP payload version or
  * checksum are wrong`): the refused keys go again in Redis's own format
- * (../rdb-payload.ts), and the connection keeps using it. Big keys cannot
- * move into Redis (it has no RESTORE-CHUNK): MIGRATE reports its refusal and
- * they stay here.
+ * (../rdb-payload.ts), and the connection keeps using it. Big keys go
+ * into Redis whole, built over several event-loop turns (see
+ * ./chunked-transfer.ts, "A real Redis target").
  *
  * Big keys (./chunked-transfer.ts `isBigValue`) do not go in this one-shot
  * pipeline: after the small keys, each moves in chunks (RESTORE-CHUNK ...
@@ -74,6 +74,11 @@ class TargetConn {
   dead = false;
   #buf = '';
   #queue: Pending[] = [];
+  /** Pieces of pieced requests not written yet, in order (see `request`). */
+  #out: string[] = [];
+  #outAt = 0;
+  /** A piece is in the socket's buffer: the rest waits for 'drain' and the next turn. */
+  #waiting = false;
 
   constructor(
     readonly key: string,
@@ -87,6 +92,9 @@ class TargetConn {
     this.socket.setNoDelay(true);
     this.socket.on('connect', () => (this.connected = true));
     this.socket.on('data', (d: Buffer) => this.#onData(d.toString('latin1')));
+    this.socket.on('drain', () => {
+      if (this.#waiting) setImmediate(() => this.#flush());
+    });
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => this.fail(new Error('closed')));
   }
@@ -109,16 +117,46 @@ class TargetConn {
     }
   }
 
-  /** Sends `payload` and resolves with `expect` reply lines, or an Error (I/O failure or timeout). */
-  request(payload: string, expect: number, timeoutMs: number, done: (r: string[] | Error) => void): void {
+  /**
+   * Sends `payload` and resolves with `expect` reply lines, or an Error (I/O
+   * failure or timeout). A payload in pieces (a big key's whole RESTORE to a
+   * real Redis) is written one piece per event-loop turn, each once the
+   * socket took the one before: Node copies every string it queues, so
+   * writing all pieces at once would hold a second copy of the payload (and
+   * one turn would pay for copying it all). Requests made meanwhile queue
+   * behind it.
+   */
+  request(payload: string | readonly string[], expect: number, timeoutMs: number, done: (r: string[] | Error) => void): void {
     const timer = setTimeout(() => this.fail(new Error('timeout')), timeoutMs);
     this.#queue.push({ expect, replies: [], done, timer });
-    this.socket.write(payload, 'latin1');
+    if (typeof payload === 'string' && this.#outAt === this.#out.length) {
+      this.socket.write(payload, 'latin1');
+      return;
+    }
+    if (typeof payload === 'string') this.#out.push(payload);
+    else for (const p of payload) this.#out.push(p);
+    if (!this.#waiting) this.#flush();
+  }
+
+  /** Writes queued pieces until the socket buffers one (then 'drain' resumes, a turn later). */
+  #flush(): void {
+    this.#waiting = false;
+    while (!this.dead && this.#outAt < this.#out.length) {
+      const piece = this.#out[this.#outAt++]!;
+      if (!this.socket.write(piece, 'latin1')) {
+        this.#waiting = true;
+        return;
+      }
+    }
+    this.#out.length = 0;
+    this.#outAt = 0;
   }
 
   fail(err: Error): void {
     if (this.dead) return;
     this.dead = true;
+    this.#out.length = 0;
+    this.#outAt = 0;
     this.socket.destroy();
     this.onDead(this);
     const q = this.#queue;
