@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster as IoCluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { cmd, launch, newNode, redisCli, stopAll, waitFor, waitForOk, type ClusterTestNode } from './helpers.js';
-import { startRedis } from '../../helpers/servers.js';
+import { startRedis, startShardis } from '../../helpers/servers.js';
+import { startRedisCluster } from '../../client/helpers/redis-cluster.js';
 
 const N = 10_000;
 
@@ -203,6 +204,42 @@ describe('Redis Cluster tools against Shardis', () => {
       expect(redisCli(['--cluster', 'check', addr(nodes[0]!)]).status).toBe(0);
     } finally {
       await redis.stop();
+    }
+  }, 120_000);
+
+  it('redis-cli --cluster import copies every type, big keys too, from a Shardis server into a real Redis 7 cluster', async () => {
+    const source = await startShardis();
+    const target = await startRedisCluster(3);
+    try {
+      let input = '';
+      for (let i = 0; i < 200; i++) input += `SET k:${i} v${i}\n`;
+      input += 'RPUSH l a 1 b\nSADD s 1 2 x\nZADD z -inf a 2.5 b\nHSET h f v g 7\nSET ttl v\nPEXPIRE ttl 600000\n';
+      // Past the chunking threshold: Redis has no RESTORE-CHUNK, so these go whole.
+      for (let i = 0; i < 30_000; i += 1000) input += `HSET bigh ${Array.from({ length: 1000 }, (_, j) => `f${i + j} v${i + j}`).join(' ')}\n`;
+      for (let i = 0; i < 5000; i += 1000) input += `ZADD bigz ${Array.from({ length: 1000 }, (_, j) => `${(i + j) / 4} m${i + j}`).join(' ')}\n`;
+      input += `SETRANGE bigs ${5 * 1024 * 1024 - 1} x\n`;
+      expect(redisCli(['-p', String(source.port)], input).status).toBe(0);
+      const r = redisCli(['--cluster', 'import', target.seeds[0]!, '--cluster-from', `127.0.0.1:${source.port}`, '--cluster-copy']);
+      expect(r.out).not.toContain('error');
+      expect(r.status).toBe(0);
+      const sizes = target.ports.map((p) => Number(redisCli(['-p', String(p), 'DBSIZE']).out.trim()));
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(208);
+      const get = (...args: string[]): string => redisCli(['-c', '-p', String(target.ports[1]!), ...args]).out.trim();
+      expect(get('GET', 'k:199')).toBe('v199');
+      expect(get('LRANGE', 'l', '0', '-1')).toBe('a\n1\nb');
+      expect(get('SMEMBERS', 's').split('\n').sort()).toEqual(['1', '2', 'x']);
+      expect(get('ZRANGE', 'z', '0', '-1', 'WITHSCORES')).toBe('a\n-inf\nb\n2.5');
+      expect(get('HGETALL', 'h')).toBe('f\nv\ng\n7');
+      expect(Number(get('PTTL', 'ttl'))).toBeGreaterThan(500_000);
+      expect(get('HLEN', 'bigh')).toBe('30000');
+      expect(get('HGET', 'bigh', 'f29999')).toBe('v29999');
+      expect(get('ZCARD', 'bigz')).toBe('5000');
+      expect(get('ZSCORE', 'bigz', 'm4999')).toBe('1249.75');
+      expect(get('STRLEN', 'bigs')).toBe(String(5 * 1024 * 1024));
+      // --cluster-copy: the source keeps everything.
+      expect(redisCli(['-p', String(source.port), 'DBSIZE']).out.trim()).toBe('208');
+    } finally {
+      await Promise.all([source.stop(), target.stop()]);
     }
   }, 120_000);
 });
