@@ -4,7 +4,7 @@
  *  - RESTORE reads payloads made by real Redis (DUMP output of Redis 2.6 to
  *    7.4): `redis-cli --cluster import` and MIGRATE from a Redis server move
  *    data into Shardis;
- *  - DUMP answers a payload that real Redis (7.0 and later) RESTOREs
+ *  - DUMP answers a payload that real Redis (5.0 and later) RESTOREs
  *    (`serializeRdb`), so a DUMP/RESTORE script copies keys out of Shardis.
  *    MIGRATE between Shardis nodes keeps our own format (`dump.ts`), which
  *    its chunked transfer of big values builds on.
@@ -44,8 +44,13 @@ import { UNBOUNDED, valueReader, type ElementFormat, type ReadBounds, type Value
 
 /** Highest RDB version accepted (Redis 7.4). */
 const RDB_MAX_VERSION = 12;
-/** RDB version DUMP writes: Redis 7.0's, the oldest Redis that RESTOREs it. */
-const RDB_WRITE_VERSION = 10;
+/**
+ * RDB version DUMP writes: Redis 5.0's. RESTORE refuses only versions newer
+ * than the server's own, and what we write (the plain types, 64-bit
+ * lengths) dates from RDB 8, so Redis 5.0 and every later Redis and Valkey
+ * take it, not only 7.0 and later.
+ */
+const RDB_WRITE_VERSION = 9;
 
 /** Thrown inside the decoder for any malformed input; becomes "Bad data format". */
 class Malformed extends Error {}

@@ -108,6 +108,17 @@ describe('RESTORE of hand-built Redis payloads', () => {
     expect(await t('LRANGE', 'ql', '0', '-1')).toBe('*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\n3\r\n');
   });
 
+  it('DUMP writes RDB version 9 (Redis 5.0), the oldest that has every type it writes, so Redis 5.0 and later RESTORE it', async () => {
+    await t('SET', 'dv:s', 'x');
+    await t('RPUSH', 'dv:l', 'a');
+    await t('ZADD', 'dv:z', '1', 'a');
+    for (const key of ['dv:s', 'dv:l', 'dv:z']) {
+      const p = bulk(await node.client.call('DUMP', key));
+      expect([p[p.length - 10], p[p.length - 9]]).toEqual([9, 0]);
+      expect(crc64(p.toString('latin1'), 0, p.length - 8)).toBe(p.subarray(p.length - 8).toString('latin1'));
+    }
+  });
+
   it('RESTORE reads linked lists, text scores, 64-bit intsets and integer-encoded strings', async () => {
     expect(await t('RESTORE', 'll', '0', frame(1, '\x02' + rdbString('p') + '\xc0\x85', 6))).toBe('+OK\r\n');
     expect(await t('LRANGE', 'll', '0', '-1')).toBe('*2\r\n$1\r\np\r\n$4\r\n-123\r\n');
