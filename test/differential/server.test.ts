@@ -239,7 +239,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       { args: ['PUBSUB', 'SHARDCHANNELS'], compare: 'unordered' },
       { args: ['PUBSUB', 'SHARDCHANNELS', 'c*', 'd*'] },
       { args: ['SUNSUBSCRIBE'] },
-      { args: ['SUNSUBSCRIBE', 'c1', 'c2'] },
+      // One channel: SUNSUBSCRIBE answers one frame per channel named, subscribed or not, and a step reads one frame.
+      { args: ['SUNSUBSCRIBE', 'c1'] },
       { args: ['COMMAND', 'GETKEYS', 'SPUBLISH', 'c', 'm'] },
       { args: ['COMMAND', 'INFO', 'get', 'ssubscribe', 'spublish', 'sunsubscribe'] },
       { args: ['PUBSUB', 'HELP'] },

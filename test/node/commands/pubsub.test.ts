@@ -125,6 +125,9 @@ describe('shard channels (SSUBSCRIBE, SPUBLISH, SUNSUBSCRIBE)', () => {
     // SUNSUBSCRIBE leaves shard channels only; the client stays subscribed to x.
     expect(await s.text('SUNSUBSCRIBE')).toBe('*3\r\n$12\r\nsunsubscribe\r\n$1\r\nb\r\n:0\r\n');
     expect(await s.text('SUNSUBSCRIBE')).toBe('*3\r\n$12\r\nsunsubscribe\r\n$-1\r\n:0\r\n');
+    // Channels never subscribed get a frame each, as in Redis 7.0.
+    expect(await s.text('SUNSUBSCRIBE', 'n1', 'n2')).toBe('*3\r\n$12\r\nsunsubscribe\r\n$2\r\nn1\r\n:0\r\n');
+    expect(await text(s.next())).toBe('*3\r\n$12\r\nsunsubscribe\r\n$2\r\nn2\r\n:0\r\n');
     expect(await s.text('GET', 'k')).toMatch(/^-ERR Can't execute 'get'/);
   });
 
