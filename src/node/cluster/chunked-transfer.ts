@@ -277,9 +277,14 @@ export class ChunkedTransfer {
     this.#begin();
   }
 
-  /** Stops silently (the MIGRATE's client went away): the target drops its staging. */
+  /**
+   * Stops silently (the MIGRATE's client went away): the target drops its
+   * staging. A commit already sent is not stopped: the target may have
+   * installed the key, so its reply must still delete the source copy (a key
+   * never stays on both nodes); only the MIGRATE's reply is skipped.
+   */
   cancel(): void {
-    if (this.#finished) return;
+    if (this.#finished || this.#attempt?.committing) return;
     this.#abortAttempt();
     this.#release();
     this.#finished = true;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../../src/node/config.js';
 import { Server } from '../../../src/node/server.js';
 import { ManualClock } from '../../../src/node/clock.js';
-import { CHUNKING } from '../../../src/node/cluster/chunked-transfer.js';
+import { CHUNKING, ChunkedTransfer, type TransferConn, type TransferResult } from '../../../src/node/cluster/chunked-transfer.js';
 import { STAGING_IDLE_MS, stagedTransfers } from '../../../src/node/cluster/chunked-restore.js';
 import { framePayload, DUMP_TAGS } from '../../../src/node/dump.js';
 import { startShardis, type RunningServer } from '../../helpers/servers.js';
@@ -303,6 +303,44 @@ describe('chunked MIGRATE between two in-process nodes', () => {
     b.dbs[0]!.delete('h');
     return longest;
   }
+
+  it('a chunked transfer cancelled while its commit is in flight still deletes the source key once the target acknowledges it', async () => {
+    const db = a.dbs[0]!;
+    for (const rdb of [false, true]) {
+      const c = await RawClient.connect(a.port);
+      await load(c, 'hash', 'cx', 3000);
+      c.close();
+      const requests: { text: string; expect: number; done: (r: string[] | Error) => void }[] = [];
+      // The target's side, scripted: every request waits here until the test answers it.
+      const conn: TransferConn = {
+        lastDb: 0,
+        rdbPayloads: rdb,
+        connected: true,
+        request(payload, expect, _timeoutMs, done) {
+          requests.push({ text: typeof payload === 'string' ? payload : payload.join(''), expect, done });
+        },
+      };
+      let result: TransferResult | undefined;
+      const t = new ChunkedTransfer(a, conn, { key: 'cx', db, dbid: 0, replace: false, copy: false, timeoutMs: 5000 }, (r) => (result = r));
+      t.start();
+      for (;;) {
+        while (requests.length === 0) await new Promise((r) => setImmediate(r));
+        const r = requests.shift()!;
+        const ok = (): void => r.done(Array.from({ length: r.expect }, () => '+OK'));
+        if (r.text.includes('$13\r\nRESTORE-CHUNK\r\n')) {
+          ok();
+          continue;
+        }
+        // The commit (RESTORE-COMMIT to Shardis, the whole RESTORE to Redis) is out; the MIGRATE's client goes away now.
+        expect(r.text).toContain(rdb ? '$7\r\nRESTORE\r\n' : '$14\r\nRESTORE-COMMIT\r\n');
+        t.cancel();
+        ok();
+        break;
+      }
+      expect(db.get('cx')).toBeUndefined();
+      expect(result).toEqual({ kind: 'moved' });
+    }
+  });
 
   it('RESTORE-CHUNK staging left idle for 30 s is dropped, a younger one is kept', async () => {
     const clock = new ManualClock();
