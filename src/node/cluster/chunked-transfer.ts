@@ -51,8 +51,9 @@
  * (../rdb-payload.ts `RdbPayloadWriter`) one `SLICE_MS` slice per
  * event-loop turn, with the key watched and locked as above, then sends
  * `RESTORE(-ASKING) key ttl payload [REPLACE]` in place of RESTORE-COMMIT,
- * with the same rules for what follows its reply. The source never stalls
- * for more than a slice plus one copy of the payload into the socket; the
+ * with the same rules for what follows its reply, the payload written one
+ * piece of about 256 KiB per turn (./migrate.ts `TargetConn.request`). No
+ * turn of the source runs longer than a slice or one piece's write; the
  * target (Redis) stalls while it loads the payload, as with Redis's MIGRATE.
  *
  * Errors: a target error reply (BUSYKEY, ...) ends the key's transfer with
