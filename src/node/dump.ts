@@ -197,12 +197,17 @@ export function payloadVersion(payload: string): number {
   return payload.charCodeAt(n - 10) | (payload.charCodeAt(n - 9) << 8);
 }
 
+/** True if the last 8 bytes of `payload` (at least DUMP_TRAILER bytes long) are the CRC-64 of the rest. */
+export function checksumMatches(payload: string): boolean {
+  const n = payload.length;
+  return crc64(payload, 0, n - 8) === payload.slice(n - 8);
+}
+
 /** True if `payload` carries our version and a correct checksum (Redis's verifyDumpPayload). */
 export function verifyPayload(payload: string): boolean {
-  const n = payload.length;
-  if (n < DUMP_TRAILER) return false;
+  if (payload.length < DUMP_TRAILER) return false;
   if (payloadVersion(payload) !== DUMP_VERSION) return false;
-  return crc64(payload, 0, n - 8) === payload.slice(n - 8);
+  return checksumMatches(payload);
 }
 
 /**

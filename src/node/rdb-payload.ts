@@ -34,7 +34,7 @@
  * the source's.
  */
 import { readF64 } from './byte-strings.js';
-import { BAD_DATA_FORMAT, Crc64, DUMP_PAYLOAD_ERROR, DUMP_TRAILER, DUMP_VERSION, crc64, deserializeValue, payloadVersion } from './dump.js';
+import { BAD_DATA_FORMAT, Crc64, DUMP_PAYLOAD_ERROR, DUMP_TRAILER, DUMP_VERSION, checksumMatches, crc64, deserializeValue, payloadVersion } from './dump.js';
 import { ListValue } from './types/list.js';
 import { SetValue } from './types/set.js';
 import { ZSetValue } from './types/zset.js';
@@ -66,7 +66,7 @@ export function deserializeAnyPayload(payload: string): Value {
   if (n < DUMP_TRAILER) throw DUMP_PAYLOAD_ERROR;
   const version = payloadVersion(payload);
   if (version === DUMP_VERSION || version < 1 || version > RDB_MAX_VERSION) return deserializeValue(payload);
-  if (crc64(payload, 0, n - 8) !== payload.slice(n - 8)) throw DUMP_PAYLOAD_ERROR;
+  if (!checksumMatches(payload)) throw DUMP_PAYLOAD_ERROR;
   if (n <= DUMP_TRAILER) throw BAD_DATA_FORMAT;
   try {
     const r = new RdbReader(payload, n - DUMP_TRAILER);
@@ -459,9 +459,7 @@ function distinct(items: readonly string[], step: number): void {
 
 function listOf(items: readonly string[]): Value {
   if (items.length === 0) throw MALFORMED;
-  const l = new ListValue();
-  for (const e of items) l.pushTail(e);
-  return l;
+  return ListValue.from(items);
 }
 
 function setOf(members: readonly string[]): Value {
@@ -495,7 +493,7 @@ function rdbLen(n: number): string {
   return String.fromCharCode(0x81, hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
-/** RDB object types written, by our type: the plain encodings every Redis since 2.8 loads. */
+/** RDB object types written, by our type: the plain encodings, which every Redis since 4.0 (RDB 8, binary scores) loads. */
 const RDB_TYPE: Record<TypeName, string> = { string: '\x00', list: '\x01', set: '\x02', zset: '\x05', hash: '\x04' };
 
 /** RDB's element format, for ../value-reader.ts: the object type and its length open the first step; strings are length-prefixed. */
@@ -534,15 +532,14 @@ export class RdbPayloadWriter {
     this.#reader = valueReader(v, RDB_ELEMENTS);
   }
 
-  /** Writes until done or past `deadline` (`performance.now()`, Infinity for all at once); true when the payload is complete. */
+  /** Writes until done or past `deadline` (`performance.now()`); true when the payload is complete. */
   step(deadline: number): boolean {
     if (this.#done) return true;
     const total = this.#reader.total;
-    const b = deadline === Infinity ? UNBOUNDED : this.#bounds;
     this.#bounds.deadline = deadline;
     do {
       const parts: string[] = [];
-      this.#pos = this.#reader.write(parts, this.#pos, b);
+      this.#pos = this.#reader.write(parts, this.#pos, this.#bounds);
       const piece = parts.join('');
       this.#crc.update(piece);
       this.#pieces.push(piece);
@@ -572,7 +569,7 @@ export class RdbPayloadWriter {
 /**
  * `v` as a Redis DUMP payload. Collections use the plain RDB types (linked
  * list, set, sorted set with binary scores, hash), which every Redis since
- * 2.8 loads, converting them to its compact encodings by its own directives;
+ * 4.0 loads, converting them to its compact encodings by its own directives;
  * strings are written raw (no integer or LZF encoding, both optional).
  */
 export function serializeRdb(v: Value): string {

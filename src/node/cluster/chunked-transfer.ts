@@ -432,6 +432,7 @@ export class ChunkedTransfer {
       this.#conn.rdbPayloads = true;
       this.#release();
       this.#attempt = undefined;
+      // This attempt only learned the target's kind: it does not count against MAX_ATTEMPTS.
       this.#attempts--;
       this.#begin();
       return;

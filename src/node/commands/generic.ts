@@ -9,7 +9,6 @@
 import { signalKeyReady } from '../blocking.js';
 import type { Client } from '../client.js';
 import type { HandlerTable } from '../command-handler.js';
-import { dumpCodecForType } from '../dump.js';
 import { deserializeAnyPayload, serializeRdb } from '../rdb-payload.js';
 import { NOT_INTEGER, NO_SUCH_KEY, RespError, SYNTAX } from '../errors.js';
 import { matchGlob } from '../glob.js';
@@ -515,7 +514,6 @@ export function objectHelpCommand(_c: Client, _args: string[]): Reply {
 export function dumpCommand(c: Client, args: string[]): Reply {
   const v = c.db.get(args[1]!);
   if (v === undefined) return null;
-  if (dumpCodecForType(typeOf(v)) === undefined) throw new RespError(`ERR DUMP of ${typeOf(v)} values is not supported yet`);
   return serializeRdb(v);
 }
 
