@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { LiveValue } from './config.js';
 import type { Connection, ConnectionEvents } from './connection-io.js';
 import type { Database } from './keyspace.js';
-import { encodeReply, type Protocol, type Reply } from './resp/reply.js';
+import { encodeError, encodeReply, type Protocol, type Reply } from './resp/reply.js';
 import { RequestParser } from './resp/request-parser.js';
 import type { Subscriptions } from './commands/pubsub.js';
 import { REPLY_ON, REPLY_SKIP, type ReplyMode } from './reply-mode.js';
@@ -171,7 +171,7 @@ export class Client implements ConnectionEvents {
       if (!Array.isArray(r)) {
         this.server.log('verbose', `Protocol error from client id=${this.id} addr=${this.addr}: ${r.message}`);
         this.server.countError(r.message);
-        this.#out += '-' + r.message + '\r\n';
+        this.#out += encodeError(r.message);
         this.closeAfterReply = true;
         return;
       }

@@ -199,7 +199,7 @@ export function call(c: Client, cmd: ResolvedCommand, args: string[]): Reply | t
       reply = new ErrorReply(err.message);
     } else {
       server.log('warning', `Internal error in '${cmd.spec.name}': ${(err as Error)?.stack ?? String(err)}`);
-      reply = new ErrorReply(`ERR internal error in '${cmd.spec.name}': ${String((err as Error)?.message ?? err).replace(/[\r\n]/g, ' ')}`);
+      reply = new ErrorReply(`ERR internal error in '${cmd.spec.name}': ${String((err as Error)?.message ?? err)}`);
     }
     server.countError((reply as ErrorReply).message);
   }

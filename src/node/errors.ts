@@ -55,15 +55,15 @@ export class UnknownCommandError extends RespError {
     let shown = '';
     for (const a of args) {
       if (shown.length >= 128) break;
-      shown += `'${sanitize(a.slice(0, 128 - shown.length))}' `;
+      shown += `'${a.slice(0, 128 - shown.length)}' `;
     }
-    super(`ERR unknown command '${sanitize(truncate(name))}', with args beginning with: ${shown}`);
+    super(`ERR unknown command '${truncate(name)}', with args beginning with: ${shown}`);
   }
 }
 
 export class UnknownSubcommandError extends RespError {
   constructor(container: string, sub: string) {
-    super(`ERR unknown subcommand '${sanitize(truncate(sub))}'. Try ${container.toUpperCase()} HELP.`);
+    super(`ERR unknown subcommand '${truncate(sub)}'. Try ${container.toUpperCase()} HELP.`);
   }
 }
 
@@ -74,7 +74,7 @@ export class UnknownSubcommandError extends RespError {
  */
 export class SubcommandSyntaxError extends RespError {
   constructor(container: string, sub: string) {
-    super(`ERR unknown subcommand or wrong number of arguments for '${sanitize(truncate(sub))}'. Try ${container.toUpperCase()} HELP.`);
+    super(`ERR unknown subcommand or wrong number of arguments for '${truncate(sub)}'. Try ${container.toUpperCase()} HELP.`);
   }
 }
 
@@ -159,11 +159,6 @@ export class ClusterDownError extends RespError {
 /** Redis truncates names in error messages to 128 bytes. */
 function truncate(s: string): string {
   return s.length > 128 ? s.slice(0, 128) : s;
-}
-
-/** Error replies are one line: Redis replaces CR and LF with spaces. */
-export function sanitize(s: string): string {
-  return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 ? s : s.replace(/[\r\n]/g, ' ');
 }
 
 export const WRONGTYPE = new WrongTypeError();

@@ -130,7 +130,7 @@ export function encodeReply(reply: Reply, proto: Protocol): string {
     return out;
   }
   if (reply instanceof SimpleString) return reply.encoded;
-  if (reply instanceof ErrorReply) return '-' + reply.message + '\r\n';
+  if (reply instanceof ErrorReply) return encodeError(reply.message);
   if (reply instanceof DoubleReply) {
     return proto === 3 ? ',' + reply.text + '\r\n' : '$' + reply.text.length + '\r\n' + reply.text + '\r\n';
   }
@@ -227,7 +227,15 @@ function encodeInto(out: Pieces, reply: Reply, proto: Protocol): void {
   for (let i = 0; i < items.length; i++) encodeInto(out, items[i]!, proto);
 }
 
-/** Encodes an error message (without the leading `-`) as an error reply. */
+/**
+ * Encodes an error message (without the leading `-`) as an error reply. An
+ * error reply is one line, and many messages quote what the client sent (a
+ * node id, an option, a command name), which may hold CR or LF: as Redis's
+ * addReplyErrorFormat does, CRs and LFs at the end are dropped and the others
+ * become spaces, so such a message cannot end the line early and shift every
+ * later reply on the connection.
+ */
 export function encodeError(message: string): string {
-  return '-' + message + '\r\n';
+  if (message.indexOf('\r') < 0 && message.indexOf('\n') < 0) return '-' + message + '\r\n';
+  return '-' + message.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ') + '\r\n';
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BoolReply,
   DoubleReply,
+  encodeError,
   encodeReply,
   ErrorReply,
   LARGE_AGGREGATE,
@@ -90,6 +91,16 @@ describe('encodeReply', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('encodeError keeps an error on one line as Redis 7 does: CR and LF at the end dropped, the others turned into spaces', () => {
+    // The replies Redis 7.0.15 sent for CLUSTER SETSLOT 1 NODE <id> with these ids.
+    expect(encodeError('ERR Unknown node a\r\nb')).toBe('-ERR Unknown node a  b\r\n');
+    expect(encodeError('ERR Unknown node ab\r\n')).toBe('-ERR Unknown node ab\r\n');
+    expect(encodeError('ERR Unknown node \r\nab\r')).toBe('-ERR Unknown node   ab\r\n');
+    expect(encodeError('ERR plain')).toBe('-ERR plain\r\n');
+    // The same inside an aggregate (EXEC's results).
+    expect(encodeReply([new ErrorReply('ERR x\ny')], 2)).toBe('*1\r\n-ERR x y\r\n');
   });
 
   it('encodeReply encodes an array of a million short strings (the HGETALL of a big hash) in full', () => {
