@@ -19,6 +19,7 @@ import type { Subscriptions } from './commands/pubsub.js';
 import { REPLY_ON, REPLY_SKIP, type ReplyMode } from './reply-mode.js';
 import type { Server } from './server.js';
 import { processCommand, type ResolvedCommand } from './dispatch.js';
+import { closeOnOutputLimit } from './output-limits.js';
 
 /** Output buffered beyond this makes us stop reading from the client until it drains. */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
@@ -87,6 +88,8 @@ export class Client implements ConnectionEvents {
   noEvict = false;
   closeAfterReply = false;
   closed = false;
+  /** Unix second at which pending output reached the soft limit, 0 when below it (./output-limits.ts). */
+  obufSoftLimitSince = 0;
 
   #out = '';
   /** `client-query-buffer-limit`, checked on every read. */
@@ -188,9 +191,15 @@ export class Client implements ConnectionEvents {
     this.#out += encodeReply(reply, this.proto);
   }
 
-  /** Appends already-encoded bytes (latin1), regardless of CLIENT REPLY (pushes, MONITOR). */
+  /**
+   * Appends already-encoded bytes (latin1), regardless of CLIENT REPLY
+   * (pushes, MONITOR). These arrive whether or not the client reads, so the
+   * output limits are checked here: a client over them is closed at once.
+   */
   writeRaw(bytes: string): void {
+    if (this.closed) return;
     this.#out += bytes;
+    closeOnOutputLimit(this, false);
   }
 
   /** Hands pending output to the socket in one write; closes if asked to after replying. */
@@ -204,7 +213,11 @@ export class Client implements ConnectionEvents {
       this.#out = '';
       this.server.stats.netOutputBytes += out.length;
       const conn = this.conn;
-      if (conn.write(out) && conn.queuedBytes > OUTPUT_HIGH_WATER) conn.pauseReading(true);
+      if (conn.write(out)) {
+        // Some of it is queued: the client may be reading slower than it is sent to.
+        if (closeOnOutputLimit(this, false)) return;
+        if (conn.queuedBytes > OUTPUT_HIGH_WATER) conn.pauseReading(true);
+      }
     }
     if (closeAfter) {
       this.closed = true;

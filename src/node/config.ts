@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { splitArgs } from './resp/request-parser.js';
 
-export type DirectiveType = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'save' | 'strings';
+export type DirectiveType = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'save' | 'strings' | 'obuf-limits';
 
 export interface Directive {
   readonly name: string;
@@ -92,7 +92,7 @@ export const DIRECTIVES: readonly Directive[] = [
   bool('lazyfree-lazy-eviction', false),
   bool('lazyfree-lazy-server-del', false),
   int('lua-time-limit', 5000, 0, 2 ** 53 - 1, true, ['busy-reply-threshold']),
-  mem('client-output-buffer-limit-normal-hard', '0'),
+  { name: 'client-output-buffer-limit', type: 'obuf-limits', default: 'normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60', mutable: true },
   str('notify-keyspace-events', ''),
   // Compact encodings of small collections (issue #3); old *-ziplist-* names are aliases.
   int('hash-max-listpack-entries', 512, 0, 2 ** 31 - 1, true, ['hash-max-ziplist-entries']),
@@ -159,9 +159,75 @@ export function parseMemory(text: string): number | undefined {
 
 export type ConfigValue = number | boolean | string | string[];
 
-/** Parses `text` for directive `d`, throwing a ConfigError with Redis's wording. */
-export function parseDirectiveValue(d: Directive, text: string): ConfigValue {
+/**
+ * `client-output-buffer-limit` classes in CONFIG GET's order and spelling:
+ * Redis shows `slave` and also takes `replica`; `master` is refused.
+ */
+export const OBUF_CLASSES = ['normal', 'slave', 'pubsub'] as const;
+export type ObufClass = (typeof OBUF_CLASSES)[number];
+
+/** One class's output limits in bytes (0 = off) and how long the soft one may be exceeded. */
+export interface ObufLimit {
+  readonly hard: number;
+  readonly soft: number;
+  readonly seconds: number;
+}
+
+/**
+ * `client-output-buffer-limit` as Redis 7.0 parses it: groups of `class hard
+ * soft seconds`, sizes with memory units, merged into `current` (classes not
+ * named keep their limits; a class named twice takes the last group), all or
+ * nothing. Returns the canonical text CONFIG GET shows.
+ */
+function parseObufLimits(text: string, current: string | undefined): string {
+  const args = text.split(' ').filter((p) => p !== '');
+  if (args.length % 4 !== 0) throw new ConfigError('Wrong number of arguments in buffer limit configuration.');
+  const limits = current === undefined ? [{ hard: 0, soft: 0, seconds: 0 }, { hard: 0, soft: 0, seconds: 0 }, { hard: 0, soft: 0, seconds: 0 }] : [...obufLimits(current)];
+  for (let j = 0; j < args.length; j += 4) {
+    const name = args[j]!.toLowerCase();
+    const cls = name === 'replica' ? 1 : OBUF_CLASSES.indexOf(name as ObufClass);
+    if (cls < 0) throw new ConfigError('Invalid client class specified in buffer limit configuration.');
+    const hard = parseMemory(args[j + 1]!);
+    const soft = parseMemory(args[j + 2]!);
+    const seconds = /^\d+$/.test(args[j + 3]!) ? Number(args[j + 3]) : -1;
+    // Sizes past 2^53 are refused (Redis takes up to 2^64 and worse); nobody sets a limit that high.
+    if (hard === undefined || hard < 0 || soft === undefined || soft < 0 || seconds < 0 || !Number.isSafeInteger(seconds)) {
+      throw new ConfigError('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
+    }
+    limits[cls] = { hard, soft, seconds };
+  }
+  return limits.map((l, i) => `${OBUF_CLASSES[i]} ${l.hard} ${l.soft} ${l.seconds}`).join(' ');
+}
+
+let obufMemo: { text: string; limits: readonly ObufLimit[] } | undefined;
+
+/** The three classes' limits (normal, slave, pubsub) from the canonical text; cached for the last text seen. */
+export function obufLimits(text: string): readonly ObufLimit[] {
+  if (obufMemo?.text === text) return obufMemo.limits;
+  const f = text.split(' ');
+  const limits: ObufLimit[] = [];
+  for (let i = 0; i < 3; i++) limits.push({ hard: Number(f[i * 4 + 1]), soft: Number(f[i * 4 + 2]), seconds: Number(f[i * 4 + 3]) });
+  obufMemo = { text, limits };
+  return limits;
+}
+
+/** A byte count as CONFIG REWRITE writes it (Redis's rewriteConfigFormatMemory): the largest of gb, mb, kb that divides it. */
+function formatMemoryUnit(bytes: number): string {
+  for (const [unit, size] of [['gb', 1024 ** 3], ['mb', 1024 ** 2], ['kb', 1024]] as const) {
+    if (bytes !== 0 && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+
+/**
+ * Parses `text` for directive `d`, throwing a ConfigError with Redis's
+ * wording. `current` is the directive's value before, for directives whose
+ * text updates it rather than replaces it (`client-output-buffer-limit`).
+ */
+export function parseDirectiveValue(d: Directive, text: string, current?: ConfigValue): ConfigValue {
   switch (d.type) {
+    case 'obuf-limits':
+      return parseObufLimits(text, current as string | undefined);
     case 'int': {
       if (!/^-?\d+$/.test(text)) throw new ConfigError('argument couldn\'t be parsed into an integer');
       const n = Number(text);
@@ -283,7 +349,7 @@ export class Config {
     }
     const d = findDirective(name);
     if (!d) throw new ConfigError(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
-    this.#put(d.name, parseDirectiveValue(d, text));
+    this.#put(d.name, parseDirectiveValue(d, text, this.#values.get(d.name)));
   }
 
   /**
@@ -307,7 +373,7 @@ export class Config {
       seen.add(d);
       let v: ConfigValue;
       try {
-        v = parseDirectiveValue(d, pairs[i + 1]!);
+        v = parseDirectiveValue(d, pairs[i + 1]!, this.#values.get(d.name));
       } catch (err) {
         return fail((err as Error).message);
       }
@@ -405,7 +471,7 @@ export class Config {
           if (saveSeen) text = `${this.#values.get('save') as string} ${text}`.trim();
         }
         saveSeen = true;
-      } else if (d.type === 'strings') {
+      } else if (d.type === 'strings' || d.type === 'obuf-limits') {
         if (args.length < 2) fail('Bad directive or wrong number of arguments');
         text = args.slice(1).join(' ');
       } else {
@@ -413,7 +479,7 @@ export class Config {
         text = args[1]!;
       }
       try {
-        const v = parseDirectiveValue(d, text);
+        const v = parseDirectiveValue(d, text, this.#values.get(d.name));
         this.#put(d.name, d.name === 'hz' ? clampHz(v as number) : v);
       } catch (err) {
         fail((err as Error).message);
@@ -481,6 +547,10 @@ export class Config {
       const out: string[] = [];
       for (let i = 0; i + 1 < parts.length; i += 2) out.push(`save ${parts[i]} ${parts[i + 1]}`);
       return out;
+    }
+    if (d.type === 'obuf-limits') {
+      // One line per class, `replica` for slave, sizes with units (Redis's rewriteConfigClientOutputBufferLimitOption).
+      return obufLimits(v as string).map((l, i) => `${d.name} ${i === 1 ? 'replica' : OBUF_CLASSES[i]} ${formatMemoryUnit(l.hard)} ${formatMemoryUnit(l.soft)} ${l.seconds}`);
     }
     if (Array.isArray(v)) return [`${d.name} ${v.map(quoteArg).join(' ')}`];
     return [`${d.name} ${quoteArg(formatDirectiveValue(d, v))}`];

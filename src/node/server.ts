@@ -15,10 +15,11 @@ import type { CommandSpec } from '../router/command-spec.js';
 import { Client } from './client.js';
 import { fastIOAvailable, openConnection } from './connection-io.js';
 import { SYSTEM_CLOCK, type Clock } from './clock.js';
-import { Config } from './config.js';
+import { Config, type LiveValue } from './config.js';
 import type { RespError } from './errors.js';
 import type { ClientPause } from './commands/connection.js';
 import { activeExpireCycle } from './expiry.js';
+import { closeOnOutputLimit } from './output-limits.js';
 import { Database } from './keyspace.js';
 import { SlowLog } from './slowlog.js';
 import { WatchRegistry } from './watch.js';
@@ -67,6 +68,10 @@ export class Server {
   readonly watches = new WatchRegistry();
   readonly slowlog: SlowLog;
   readonly monitors = new Set<Client>();
+  /** `client-output-buffer-limit`, read where output grows (./output-limits.ts). */
+  readonly outputLimits: LiveValue<string>;
+  /** Clients whose pending output is at or above their soft limit: the cron checks them every tick. */
+  readonly overSoftLimit = new Set<Client>();
   readonly errorStats = new Map<string, number>();
   readonly stats: ServerStats = {
     connectionsReceived: 0,
@@ -123,6 +128,7 @@ export class Server {
     this.startTime = this.lastSave = this.clock.now();
     this.cachedMonotonic = this.clock.monotonic();
     this.slowlog = new SlowLog(config, this.clock);
+    this.outputLimits = config.live('client-output-buffer-limit');
     this.#logSink = opts.logSink ?? defaultLogSink(config);
     const hooks = {
       now: () => this.clock.now(),
@@ -229,6 +235,7 @@ export class Server {
   removeClient(c: Client): void {
     if (!this.clients.delete(c.id)) return;
     this.monitors.delete(c);
+    this.overSoftLimit.delete(c);
     this.#flushQueue.delete(c);
     if (c.watching.length !== 0) this.watches.unwatchAll(c);
   }
@@ -301,6 +308,8 @@ export class Server {
         now: () => this.clock.now(),
       });
     }
+    // A soft output limit must fire for a client that is sent nothing more (Redis's clientsCron does the same).
+    for (const c of this.overSoftLimit) closeOnOutputLimit(c, true);
     const timeout = this.config.getNumber('timeout');
     if (timeout > 0) {
       const now = this.cachedMonotonic;
