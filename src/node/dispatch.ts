@@ -147,8 +147,9 @@ function runCommand(c: Client, args: string[]): void {
   }
   const routing = server.cluster?.route(c, cmd.spec, args, cmd.routeFlags);
   if (routing !== undefined && routing !== null) {
+    // A redirected EXEC ends the transaction but answers the redirection itself, for the client to follow.
     if (c.multi !== null && cmd.spec.name === 'exec') server.discardTransaction(c);
-    reject(c, cmd, routing);
+    reject(c, cmd, routing, false);
     return;
   }
   // A subscribed RESP2 connection only takes (un)subscriptions, PING, QUIT and RESET.
@@ -172,12 +173,25 @@ function runCommand(c: Client, args: string[]): void {
   if (hasReadyKeys()) handleReadyKeys();
 }
 
-/** Replies with a command-rejection error and flags an open transaction. */
-function reject(c: Client, cmd: ResolvedCommand | undefined, err: RespError): void {
+/**
+ * Replies with a command-rejection error and flags an open transaction. An
+ * EXEC refused before it runs (arity, NOAUTH, a subscribed connection)
+ * instead ends the transaction, watches included, whether or not one is
+ * open, and gives the reason inside an EXECABORT, as Redis's
+ * execCommandAbort does: `EXECABORT Transaction discarded because of: `
+ * and the error without its `ERR ` (other codes are kept).
+ */
+function reject(c: Client, cmd: ResolvedCommand | undefined, err: RespError, abortExec = true): void {
   if (cmd) cmd.stats.rejected++;
-  if (c.multi !== null) c.multiFailed = true;
-  c.server.countError(err.message);
-  c.reply(new ErrorReply(err.message));
+  let message = err.message;
+  if (abortExec && cmd?.spec.name === 'exec') {
+    c.server.discardTransaction(c);
+    message = `EXECABORT Transaction discarded because of: ${message.startsWith('ERR ') ? message.slice(4) : message}`;
+  } else if (c.multi !== null) {
+    c.multiFailed = true;
+  }
+  c.server.countError(message);
+  c.reply(new ErrorReply(message));
 }
 
 /**

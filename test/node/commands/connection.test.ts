@@ -90,6 +90,8 @@ describe('AUTH', () => {
     const r = await connect();
     expect(await before.text('PING')).toBe('+PONG\r\n');
     expect(await r.text('GET', 'k')).toBe('-NOAUTH Authentication required.\r\n');
+    // EXEC keeps the code of its refusal inside the EXECABORT (Redis 7.0.15's bytes).
+    expect(await r.text('EXEC')).toBe('-EXECABORT Transaction discarded because of: NOAUTH Authentication required.\r\n');
     expect(await r.text('AUTH', 'wrong')).toBe('-WRONGPASS invalid username-password pair or user is disabled.\r\n');
     expect(await r.text('AUTH', 'default', 'secret')).toBe('+OK\r\n');
     expect(await r.text('PING')).toBe('+PONG\r\n');

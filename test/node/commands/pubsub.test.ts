@@ -71,6 +71,9 @@ describe('SUBSCRIBE and PUBLISH', () => {
     expect(await s.text('GET', 'k')).toBe(
       "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n",
     );
+    expect(await s.text('EXEC')).toBe(
+      "-EXECABORT Transaction discarded because of: Can't execute 'exec': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n",
+    );
     expect(await s.text('PING')).toBe('*2\r\n$4\r\npong\r\n$0\r\n\r\n');
     expect(await s.text('PING', 'm')).toBe('*2\r\n$4\r\npong\r\n$1\r\nm\r\n');
   });

@@ -66,6 +66,19 @@ describe('MULTI and EXEC', () => {
     expect(await r.text('EXEC')).toBe('-EXECABORT Transaction discarded because of previous errors.\r\n');
   });
 
+  it('EXEC refused for its arguments ends the transaction and its watches, with an EXECABORT naming the reason, as Redis 7.0.15', async () => {
+    // Before, the transaction stayed open and every later command was queued.
+    expect(await r.text('MULTI')).toBe('+OK\r\n');
+    expect(await r.text('SET', 'a', '1')).toBe('+QUEUED\r\n');
+    expect(await r.text('EXEC', 'x')).toBe("-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n");
+    expect(await r.text('GET', 'a')).toBe('$-1\r\n');
+    // Outside a transaction too, and the watches go with it: a later change no longer fails EXEC.
+    await r.call('WATCH', 'w');
+    expect(await r.text('EXEC', 'x')).toBe("-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n");
+    await other.call('SET', 'w', 'changed');
+    expect(await tx(['SET', 'a', '2'])).toBe('*1\r\n+OK\r\n');
+  });
+
   it('MULTI inside MULTI is an error that does not abort the transaction', async () => {
     await r.call('MULTI');
     await r.call('SET', 'a', '1');
