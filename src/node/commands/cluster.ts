@@ -12,6 +12,7 @@ import { infoText, nodeLine, nodesDescription, shardsReply, slotsReply } from '.
 import { migrateCommand as migrateImpl } from '../cluster/migrate.js';
 import { ClusterNode, NODE_FLAGS } from '../cluster/state.js';
 import { NOT_INTEGER, RespError, SubcommandSyntaxError, SYNTAX, WrongArityError } from '../errors.js';
+import { parseInteger } from '../numbers.js';
 import { MapReply, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
 import { keySlot, SLOT_COUNT } from '../../router/slot.js';
 import { restoreCommand } from './generic.js';
@@ -89,11 +90,14 @@ function clusterOf(c: Client): Cluster {
   return cl;
 }
 
-/** A signed 64-bit integer argument as a number (Redis's getLongLongFromObject). */
+/**
+ * A signed 64-bit integer argument (Redis's getLongLongFromObject), as a
+ * number: exact up to 2^53, and past it still on the right side of every
+ * bound these commands check (the largest int64 values round to 2^63).
+ */
 function parseLong(s: string): number | undefined {
-  if (!/^-?[0-9]+$/.test(s) || (s.length > 1 && (s[0] === '0' || s.startsWith('-0')))) return undefined;
-  const n = Number(s);
-  return Number.isSafeInteger(n) ? n : Number.isFinite(n) && Math.abs(n) < 2 ** 63 ? n : undefined;
+  const v = parseInteger(s);
+  return v === undefined ? undefined : Number(v);
 }
 
 /** A slot argument (getSlotOrReply): an integer in 0..16383. */
@@ -112,16 +116,25 @@ function unknownNode(id: string): RespError {
   return new RespError(`ERR Unknown node ${id}`);
 }
 
-/** Assigns or frees the listed slots after checking all of them (ADDSLOTS / DELSLOTS and RANGE forms). */
-function changeSlots(c: Client, slots: number[], add: boolean): Reply {
+/**
+ * Assigns or frees slots (ADDSLOTS / DELSLOTS and their RANGE forms) once
+ * every argument passed. `groups` yields the slots of one range at a time,
+ * parsing it only when asked: as in Redis, the RANGE forms parse and check
+ * a pair before parsing the next, so which error comes first matches.
+ */
+function changeSlots(c: Client, groups: Iterable<number[]>, add: boolean): Reply {
   const cl = clusterOf(c);
   const st = cl.state;
   const seen = new Uint8Array(SLOT_COUNT);
-  for (const s of slots) {
-    if (add && st.slots.get(s) !== null) throw new RespError(`ERR Slot ${s} is already busy`);
-    if (!add && st.slots.get(s) === null) throw new RespError(`ERR Slot ${s} is already unassigned`);
-    if (seen[s]) throw new RespError(`ERR Slot ${s} specified multiple times`);
-    seen[s] = 1;
+  const slots: number[] = [];
+  for (const group of groups) {
+    for (const s of group) {
+      if (add && st.slots.get(s) !== null) throw new RespError(`ERR Slot ${s} is already busy`);
+      if (!add && st.slots.get(s) === null) throw new RespError(`ERR Slot ${s} is already unassigned`);
+      if (seen[s]) throw new RespError(`ERR Slot ${s} specified multiple times`);
+      seen[s] = 1;
+      slots.push(s);
+    }
   }
   for (const s of slots) {
     if (add) {
@@ -138,16 +151,22 @@ function changeSlots(c: Client, slots: number[], add: boolean): Reply {
 }
 
 /** Slots of `start end` pairs (the RANGE forms). */
-function rangeSlots(args: string[], name: string): number[] {
+/** The slots of each `start end` pair of a RANGE form, a pair at a time (see changeSlots). */
+function* rangeSlots(args: string[], name: string): Generator<number[]> {
   if (args.length % 2 === 1) throw new WrongArityError(name);
-  const out: number[] = [];
   for (let i = 2; i < args.length; i += 2) {
     const a = slotArg(args[i]!);
     const b = slotArg(args[i + 1]!);
     if (a > b) throw new RespError(`ERR start slot number ${a} is greater than end slot number ${b}`);
+    const out: number[] = [];
     for (let s = a; s <= b; s++) out.push(s);
+    yield out;
   }
-  return out;
+}
+
+/** The slots of ADDSLOTS / DELSLOTS, all parsed before any is checked (unlike the RANGE forms, as in Redis 7.0). */
+function listedSlots(args: string[]): number[][] {
+  return [args.slice(2).map(slotArg)];
 }
 
 function isIp(s: string): boolean {
@@ -214,7 +233,7 @@ export function clusterGetkeysinslotCommand(c: Client, args: string[]): Reply {
 
 export function clusterAddslotsCommand(c: Client, args: string[]): Reply {
   clusterOf(c);
-  return changeSlots(c, args.slice(2).map(slotArg), true);
+  return changeSlots(c, listedSlots(args), true);
 }
 
 export function clusterAddslotsrangeCommand(c: Client, args: string[]): Reply {
@@ -224,7 +243,7 @@ export function clusterAddslotsrangeCommand(c: Client, args: string[]): Reply {
 
 export function clusterDelslotsCommand(c: Client, args: string[]): Reply {
   clusterOf(c);
-  return changeSlots(c, args.slice(2).map(slotArg), false);
+  return changeSlots(c, listedSlots(args), false);
 }
 
 export function clusterDelslotsrangeCommand(c: Client, args: string[]): Reply {

@@ -49,6 +49,11 @@ describe('a fresh cluster node', () => {
       [['CLUSTER', 'COUNTKEYSINSLOT', '16384'], '-ERR Invalid slot\r\n'],
       [['CLUSTER', 'COUNTKEYSINSLOT', 'abc'], '-ERR value is not an integer or out of range\r\n'],
       [['CLUSTER', 'GETKEYSINSLOT', '2592', '-1'], '-ERR Invalid slot or number of keys\r\n'],
+      // The largest int64 is an integer (it once rounded to 2^63 and was refused as not one).
+      [['CLUSTER', 'COUNTKEYSINSLOT', '9223372036854775807'], '-ERR Invalid slot\r\n'],
+      [['CLUSTER', 'GETKEYSINSLOT', '9223372036854775807', '2'], '-ERR Invalid slot or number of keys\r\n'],
+      [['CLUSTER', 'GETKEYSINSLOT', '8282', '9223372036854775807'], '*0\r\n'],
+      [['CLUSTER', 'COUNTKEYSINSLOT', '9223372036854775808'], '-ERR value is not an integer or out of range\r\n'],
       [['CLUSTER', 'KEYSLOT'], "-ERR wrong number of arguments for 'cluster|keyslot' command\r\n"],
       [['CLUSTER', 'ADDSLOTSRANGE', '20000', '20001'], '-ERR Invalid or out of range slot\r\n'],
       [['CLUSTER', 'DELSLOTS', '16384'], '-ERR Invalid or out of range slot\r\n'],
@@ -90,6 +95,12 @@ describe('a fresh cluster node', () => {
     expect(await c.text('CLUSTER', 'DELSLOTS', '9')).toBe('-ERR Slot 9 is already unassigned\r\n');
     expect(await c.text('CLUSTER', 'ADDSLOTSRANGE', '10', '12', '20', '20')).toBe('+OK\r\n');
     expect(await c.text('CLUSTER', 'ADDSLOTSRANGE', '30', '29')).toBe('-ERR start slot number 30 is greater than end slot number 29\r\n');
+    // Which error comes first, as Redis 7.0.15: ADDSLOTS/DELSLOTS parse every slot before checking any, the RANGE
+    // forms check each pair before parsing the next.
+    expect(await c.text('CLUSTER', 'ADDSLOTS', '0', 'x')).toBe('-ERR Invalid or out of range slot\r\n');
+    expect(await c.text('CLUSTER', 'DELSLOTS', '9', '9', '-1')).toBe('-ERR Invalid or out of range slot\r\n');
+    expect(await c.text('CLUSTER', 'ADDSLOTSRANGE', '0', '1', 'x', '3')).toBe('-ERR Slot 0 is already busy\r\n');
+    expect(await c.text('CLUSTER', 'DELSLOTSRANGE', '8', '9', '99999999999999999999', '3')).toBe('-ERR Slot 8 is already unassigned\r\n');
     expect(await c.text('CLUSTER', 'NODES')).toMatch(/ myself,master - 0 0 0 connected 0-2 10-12 20\n/);
     expect(await c.text('CLUSTER', 'DELSLOTSRANGE', '10', '11')).toBe('+OK\r\n');
     expect(await c.text('CLUSTER', 'INFO')).toContain('cluster_slots_assigned:5\r\n');
