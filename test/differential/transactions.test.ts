@@ -32,6 +32,8 @@ const txSteps: fc.Arbitrary<Step>[] = [
   key.map((k) => step(['BLMPOP', '0.01', '1', k, 'LEFT'])),
   // Rejected at queue time inside MULTI.
   fc.constantFrom(['NOSUCHCOMMAND', 'x'], ['GET'], ['SET', 'a'], ['LPUSH', 'a'], ['WATCH']).map(step),
+  // EXEC refused for its arity: ends the transaction and its watches with an EXECABORT.
+  fc.constantFrom(['EXEC', 'x'], ['DISCARD', 'x']).map(step),
   // Fail at run time.
   fc.constantFrom(['LPUSH', 'a', 'x'], ['INCR', 'list'], ['LINDEX', 'list', 'x'], ['LSET', 'nokey', '0', 'x']).map(step),
   fc.constant(step(['PING'])),
