@@ -173,6 +173,8 @@ export interface ObufLimit {
   readonly seconds: number;
 }
 
+const NO_LIMIT: ObufLimit = { hard: 0, soft: 0, seconds: 0 };
+
 /**
  * `client-output-buffer-limit` as Redis 7.0 parses it: groups of `class hard
  * soft seconds`, sizes with memory units, merged into `current` (classes not
@@ -182,7 +184,7 @@ export interface ObufLimit {
 function parseObufLimits(text: string, current: string | undefined): string {
   const args = text.split(' ').filter((p) => p !== '');
   if (args.length % 4 !== 0) throw new ConfigError('Wrong number of arguments in buffer limit configuration.');
-  const limits = current === undefined ? [{ hard: 0, soft: 0, seconds: 0 }, { hard: 0, soft: 0, seconds: 0 }, { hard: 0, soft: 0, seconds: 0 }] : [...obufLimits(current)];
+  const limits = current === undefined ? [NO_LIMIT, NO_LIMIT, NO_LIMIT] : [...obufLimits(current)];
   for (let j = 0; j < args.length; j += 4) {
     const name = args[j]!.toLowerCase();
     const cls = name === 'replica' ? 1 : OBUF_CLASSES.indexOf(name as ObufClass);

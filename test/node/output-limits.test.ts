@@ -9,32 +9,28 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '../../src/node/client.js';
 import { ManualClock } from '../../src/node/clock.js';
-import { Config } from '../../src/node/config.js';
-import { Server } from '../../src/node/server.js';
+import type { Server } from '../../src/node/server.js';
+import { startInProcessNode, type InProcessNode } from '../helpers/in-process.js';
 import { encodeCommand, RawClient } from '../helpers/resp.js';
 
 const MB = 1024 * 1024;
 const PAYLOAD = 'x'.repeat(100_000);
 
-let server: Server | undefined;
+let node: InProcessNode | undefined;
 const sockets: Socket[] = [];
-const clients: RawClient[] = [];
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  for (const c of clients.splice(0)) c.close();
-  await server?.close();
-  server = undefined;
+  await node?.stop();
+  node = undefined;
 });
 
-async function start(limits: string): Promise<{ server: Server; clock: ManualClock; log: string[] }> {
-  const config = new Config();
-  config.load(undefined, ['--port', '0', '--bind', '127.0.0.1', '--client-output-buffer-limit', ...limits.split(' ')]);
+/** A node with these limits, a manual clock and its log kept; `pub` is the node helper's own connection. */
+async function start(limits: string): Promise<{ server: Server; pub: RawClient; clock: ManualClock; log: string[] }> {
   const clock = new ManualClock();
   const log: string[] = [];
-  server = new Server(config, { clock, logSink: (line) => log.push(line) });
-  await server.listen();
-  return { server, clock, log };
+  node = await startInProcessNode(['--client-output-buffer-limit', ...limits.split(' ')], clock, (line) => log.push(line));
+  return { server: node.server, pub: node.client, clock, log };
 }
 
 /** A raw connection that sends `args` and then stops reading (once `waitForBytes` have come, for a SUBSCRIBE's confirmation). */
@@ -73,7 +69,7 @@ async function publishUntil(pub: RawClient, done: () => boolean): Promise<void> 
 
 describe('client-output-buffer-limit', () => {
   it('a subscriber that stops reading is closed as soon as its pending output reaches the pubsub hard limit, with Redis\'s log line', async () => {
-    const { server: srv, log } = await start('pubsub 1mb 0 0');
+    const { server: srv, pub, log } = await start('pubsub 1mb 0 0');
     await silentClient(srv.port, ['SUBSCRIBE', 'ch'], '*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n'.length);
     // 100 PUBLISHes of 100 kB in one write: the node runs them all in one read, before any flush.
     const burst = connect({ port: srv.port, host: '127.0.0.1' });
@@ -88,8 +84,6 @@ describe('client-output-buffer-limit', () => {
     expect(delivered).toBeGreaterThanOrEqual(10);
     expect(delivered).toBeLessThan(100);
     expect(subscriber(srv)).toBeUndefined();
-    const pub = await RawClient.connect(srv.port);
-    clients.push(pub);
     // The publisher is not disturbed, and nobody is subscribed any more.
     expect(await pub.text('PUBLISH', 'ch', 'x')).toBe(':0\r\n');
     const line = log.find((l) => l.includes('for overcoming of output buffer limits'));
@@ -101,13 +95,11 @@ describe('client-output-buffer-limit', () => {
   });
 
   it('a subscriber is closed at the pubsub hard limit while one PUBLISH is still being delivered to its 200 matching patterns', async () => {
-    const { server: srv, log } = await start('pubsub 1mb 0 0');
+    const { server: srv, pub, log } = await start('pubsub 1mb 0 0');
     // '*ch', '**ch', ...: 200 patterns that all match 'ch', so one 10 kB PUBLISH owes the subscriber 2 MB.
     const patterns = Array.from({ length: 200 }, (_, i) => '*'.repeat(i + 1) + 'ch');
     const confirmations = patterns.reduce((n, p, i) => n + `*3\r\n$10\r\npsubscribe\r\n$${p.length}\r\n${p}\r\n:${i + 1}\r\n`.length, 0);
     await silentClient(srv.port, ['PSUBSCRIBE', ...patterns], confirmations);
-    const pub = await RawClient.connect(srv.port);
-    clients.push(pub);
     expect(await pub.text('PUBLISH', 'ch', 'y'.repeat(10_000))).toMatch(/^:\d+\r\n$/);
     expect([...srv.clients.values()].some((c) => (c.subscriptions?.patterns.size ?? 0) > 0)).toBe(false);
     // Closed as its pending output passed 1 MB, before the node tried to write it (the kernel could have taken 2 MB).
@@ -118,10 +110,8 @@ describe('client-output-buffer-limit', () => {
   });
 
   it('a subscriber above the pubsub soft limit is closed by the cron only once it has stayed above it for more than the given seconds', async () => {
-    const { server: srv, clock, log } = await start('pubsub 0 1mb 10');
+    const { server: srv, pub, clock, log } = await start('pubsub 0 1mb 10');
     await silentClient(srv.port, ['SUBSCRIBE', 'ch'], '*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n'.length);
-    const pub = await RawClient.connect(srv.port);
-    clients.push(pub);
     await publishUntil(pub, () => (subscriber(srv)?.obufSoftLimitSince ?? 0) !== 0);
     const sub = subscriber(srv)!;
     expect(sub.outputBytes).toBeGreaterThanOrEqual(MB);
@@ -138,10 +128,8 @@ describe('client-output-buffer-limit', () => {
   });
 
   it('a subscriber that drains its output below the soft limit starts the soft limit\'s clock again', async () => {
-    const { server: srv, clock } = await start('pubsub 0 1mb 10');
+    const { server: srv, pub, clock } = await start('pubsub 0 1mb 10');
     const socket = await silentClient(srv.port, ['SUBSCRIBE', 'ch'], '*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n'.length);
-    const pub = await RawClient.connect(srv.port);
-    clients.push(pub);
     await publishUntil(pub, () => (subscriber(srv)?.obufSoftLimitSince ?? 0) !== 0);
     const sub = subscriber(srv)!;
     socket.on('data', () => {});
@@ -158,9 +146,7 @@ describe('client-output-buffer-limit', () => {
 
   it('a normal client that pipelines big GETs without reading is closed at a normal hard limit, and left alone by default', async () => {
     for (const [limits, closed] of [['normal 1mb 0 0', true], ['normal 0 0 0', false]] as const) {
-      const { server: srv } = await start(limits);
-      const setter = await RawClient.connect(srv.port);
-      clients.push(setter);
+      const { server: srv, pub: setter } = await start(limits);
       await setter.call('SET', 'big', PAYLOAD);
       // 100 GETs of 100 kB: 10 MB of replies, more than the kernel's socket buffers take.
       const gets = Buffer.concat(Array.from({ length: 100 }, () => encodeCommand(['GET', 'big'])));
@@ -172,10 +158,8 @@ describe('client-output-buffer-limit', () => {
       }
       await new Promise((r) => setTimeout(r, 50));
       expect(srv.clients.size === 1, limits).toBe(closed);
-      await srv.close();
-      server = undefined;
-      setter.close();
-      clients.length = 0;
+      await node!.stop();
+      node = undefined;
     }
   });
 });

@@ -150,7 +150,6 @@ function changeSlots(c: Client, groups: Iterable<number[]>, add: boolean): Reply
   return OK;
 }
 
-/** Slots of `start end` pairs (the RANGE forms). */
 /** The slots of each `start end` pair of a RANGE form, a pair at a time (see changeSlots). */
 function* rangeSlots(args: string[], name: string): Generator<number[]> {
   if (args.length % 2 === 1) throw new WrongArityError(name);

@@ -25,8 +25,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_SPECS } from '../../../src/router/command-table.js';
 import type { CommandSpec } from '../../../src/router/command-spec.js';
-import { Config } from '../../../src/node/config.js';
-import { Server } from '../../../src/node/server.js';
+import { startInProcessNode, type InProcessNode } from '../../helpers/in-process.js';
 import { RawClient } from '../../helpers/resp.js';
 import { freePort } from '../../helpers/servers.js';
 
@@ -73,24 +72,19 @@ function within<T>(p: Promise<T>, what: string): Promise<T> {
 }
 
 describe.each(['cluster', 'standalone'] as const)('command handlers under hostile arguments, %s', (mode) => {
-  let a: Server;
-  let b: Server;
-  let ca: RawClient;
+  let a: InProcessNode;
+  let b: InProcessNode;
   const dirs: string[] = [];
   let aId = '';
   let bId = '';
   let dumps: string[] = [];
 
-  /** A node in this process; in cluster mode its bus on a free port (an OS-picked port + 10000 can pass 65535). */
-  const node = async (): Promise<Server> => {
+  /** A node in this process, with its own directory. */
+  const node = async (): Promise<InProcessNode> => {
     const dir = mkdtempSync(join(tmpdir(), 'shardis-hostile-'));
     dirs.push(dir);
-    const config = new Config();
     const cluster = mode === 'cluster' ? ['--cluster-enabled', 'yes', '--cluster-port', String(await freePort()), '--cluster-config-file', 'nodes.conf'] : [];
-    config.load(undefined, ['--port', '0', '--bind', '127.0.0.1', '--loglevel', 'warning', '--dir', dir, ...cluster]);
-    const server = new Server(config, { logSink: () => {} });
-    await server.start();
-    return server;
+    return startInProcessNode(['--dir', dir, ...cluster]);
   };
 
   /**
@@ -103,7 +97,7 @@ describe.each(['cluster', 'standalone'] as const)('command handlers under hostil
     if (mode === 'cluster') {
       await c.call('CLUSTER', 'RESET', 'SOFT');
       expect(await c.text('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')).toBe('+OK\r\n');
-      await c.call('CLUSTER', 'MEET', '127.0.0.1', String(b.port));
+      await c.call('CLUSTER', 'MEET', '127.0.0.1', String(b.server.port));
     }
     await c.call('SET', 'str', 'hello');
     await c.call('RPUSH', 'l', 'a', 'b', '1');
@@ -115,29 +109,25 @@ describe.each(['cluster', 'standalone'] as const)('command handlers under hostil
   beforeAll(async () => {
     a = await node();
     b = await node();
-    ca = await RawClient.connect(a.port);
-    const cb = await RawClient.connect(b.port);
     if (mode === 'cluster') {
-      aId = (await ca.text('CLUSTER', 'MYID')).split('\r\n')[1]!;
-      bId = (await cb.text('CLUSTER', 'MYID')).split('\r\n')[1]!;
+      aId = (await a.client.text('CLUSTER', 'MYID')).split('\r\n')[1]!;
+      bId = (await b.client.text('CLUSTER', 'MYID')).split('\r\n')[1]!;
     }
-    cb.close();
-    await reset(ca);
+    await reset(a.client);
     for (const k of ['str', 'l', 'h', 's', 'z']) {
-      const reply = await ca.text('DUMP', k);
+      const reply = await a.client.text('DUMP', k);
       dumps.push(reply.slice(reply.indexOf('\r\n') + 2, -2));
     }
   }, 30_000);
 
   afterAll(async () => {
-    ca?.close();
-    await a?.shutdown();
-    await b?.shutdown();
+    await a?.stop();
+    await b?.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
   it('EXPIREAT, CLUSTER SETSLOT and unknown commands quote CR and LF from the client on one line, byte for byte as Redis 7.0.15', async () => {
-    const c = await RawClient.connect(a.port);
+    const c = await RawClient.connect(a.server.port);
     try {
       // Before, the option or node id came back verbatim and its LF ended the reply early: every later reply was read one late.
       expect(await c.text('EXPIREAT', 'str', '1', 'a\r\nb')).toBe('-ERR Unsupported option a  b\r\n');
@@ -169,7 +159,7 @@ describe.each(['cluster', 'standalone'] as const)('command handlers under hostil
       { weight: 2, arbitrary: fc.uint8Array({ maxLength: 20 }).map((u) => Buffer.from(u).toString('latin1')) },
     );
     const resolve = (v: string | { dump: number; change: [number, number] | null }): string => {
-      if (typeof v === 'string') return v === 'id-a' ? aId : v === 'id-b' ? bId : v === 'port-b' ? String(b.port) : v;
+      if (typeof v === 'string') return v === 'id-a' ? aId : v === 'id-b' ? bId : v === 'port-b' ? String(b.server.port) : v;
       const d = dumps[v.dump % dumps.length]!;
       if (v.change === null) return d;
       const at = v.change[0] % d.length;
@@ -189,7 +179,7 @@ describe.each(['cluster', 'standalone'] as const)('command handlers under hostil
     let commands = 0;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('2', '3'), fc.array(command, { minLength: 1, maxLength: 30, size: 'max' }), async (proto, cmds) => {
-        const c = await RawClient.connect(a.port);
+        const c = await RawClient.connect(a.server.port);
         try {
           await reset(c);
           // Half the runs speak RESP3, whose maps, sets, doubles and pushes take other encoders.
@@ -212,7 +202,7 @@ describe.each(['cluster', 'standalone'] as const)('command handlers under hostil
       { numRuns: 300 },
     );
     expect(commands).toBeGreaterThan(3000);
-    for (const port of [a.port, b.port]) {
+    for (const port of [a.server.port, b.server.port]) {
       const c = await RawClient.connect(port);
       expect(await c.text('PING')).toBe('+PONG\r\n');
       c.close();
